@@ -1,0 +1,37 @@
+# Stage 1 on CPU: the CAM classifier on EfficientNet-Lite0 (offline ImageNet weights), trained
+# on the real 320-image voc-mini train_aug split, crop 320, batch 8, 6 epochs.
+_base_ = [
+    'mmpretrain::_base_/default_runtime.py',
+    '../_base_/models/cam_lite0.py',
+    '../_base_/datasets/voc12mini_cls.py',
+    '../_base_/schedules/wsss_cls_8e.py',
+]
+custom_imports = dict(imports=['projects.amr'], allow_failed_imports=False)
+
+crop_size = 320
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='RandomLongSideResize', long_side_range=(crop_size * 5 // 8, crop_size * 5 // 4)),
+    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
+    dict(type='RandomCropPad', crop_size=crop_size),
+    dict(type='MultiHoleCutout', num_holes=3, hole_size=crop_size // 4),
+    dict(type='PackInputs', meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'flip')),
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='RandomLongSideResize', long_side_range=(crop_size, crop_size)),
+    dict(type='PackInputs', meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape')),
+]
+train_dataloader = dict(batch_size=8, num_workers=2, dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(num_workers=1, dataset=dict(pipeline=test_pipeline))
+test_dataloader = val_dataloader
+model = dict(data_preprocessor={{_base_.data_preprocessor}})
+param_scheduler = [
+    dict(type='PolyLR', power=0.9, eta_min=0.0, by_epoch=True, begin=0, end=6,
+         convert_to_iter_based=True)
+]
+train_cfg = dict(max_epochs=6, val_interval=2)
+default_hooks = dict(
+    logger=dict(type='LoggerHook', interval=10),
+    checkpoint=dict(type='CheckpointHook', interval=2, max_keep_ckpts=1))
+randomness = dict(seed=0)
