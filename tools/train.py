@@ -10,8 +10,12 @@ from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.registry import RUNNERS  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
-from projects.amr.utils import (enable_amp, resolve_work_dir, set_local_rank_env,  # noqa: E402
-                                setup_distributed)
+from projects.amr.utils import (  # noqa: E402
+    enable_amp,
+    resolve_work_dir,
+    set_local_rank_env,
+    setup_distributed,
+)
 
 
 def parse_args(argv=None):

@@ -179,7 +179,8 @@ class VOCImageLabelDataset(MultiLabelDataset):
             try:
                 if npy is not None:
                     if irn_key(img_id) not in npy:
-                        raise ValueError(f'id {img_id} has no entry in {self._abs(self.label_file)}')
+                        raise ValueError(
+                            f'id {img_id} has no entry in {self._abs(self.label_file)}')
                     label = np.flatnonzero(np.asarray(npy[irn_key(img_id)]) > 0.5)
                 elif self.label_source == 'mask':
                     label = labels_from_mask(seg_path or f'<no seg_map_path>/{img_id}',

@@ -1,0 +1,7 @@
+"""Evaluation: confusion matrices and the CAM metric with a background-threshold sweep."""
+
+from .cam_metric import CAMMetric, default_thresholds, format_table
+from .confusion import cams_to_label, confusion_matrix, iou_from_confusion
+
+__all__ = ['CAMMetric', 'cams_to_label', 'confusion_matrix', 'default_thresholds',
+           'format_table', 'iou_from_confusion']

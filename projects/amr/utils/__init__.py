@@ -3,3 +3,6 @@ from .launch import enable_amp, resolve_work_dir, set_local_rank_env, setup_dist
 
 __all__ = ['allow_full_checkpoint_load', 'enable_amp', 'resolve_work_dir',
            'set_local_rank_env', 'setup_distributed']
+from .io import atomic_write, load_npy_dict, save_json, save_label_png, save_npy  # noqa: E402
+
+__all__ += ['atomic_write', 'load_npy_dict', 'save_json', 'save_label_png', 'save_npy']

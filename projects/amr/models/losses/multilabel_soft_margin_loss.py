@@ -41,6 +41,7 @@ class MultiLabelSoftMarginLoss(nn.Module):
             avg_factor (int, optional): Ignored: the mean is always over N*C, as in torch.
             reduction_override (str, optional): ``'none'``, ``'mean'`` or ``'sum'``
                 (over samples; the class mean is always taken).
+            **kwargs: Ignored (mmpretrain heads may pass extra arguments).
 
         Returns:
             Tensor: The weighted loss.

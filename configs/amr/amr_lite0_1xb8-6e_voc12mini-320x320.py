@@ -1,0 +1,40 @@
+# Stage 2 on CPU: AMR (faithful mode) on EfficientNet-Lite0, the voc-mini train_aug split (320
+# images), crop 320, batch 8, 6 epochs, no cutout. The spotlight branch comes from
+# cam_lite0_1xb8-6e_voc12mini-320x320.py (override with model.spotlight_checkpoint=PATH).
+_base_ = [
+    'mmpretrain::_base_/default_runtime.py',
+    '../_base_/models/amr_lite0.py',
+    '../_base_/datasets/voc12mini_cls.py',
+    '../_base_/schedules/amr_8e.py',
+]
+custom_imports = dict(imports=['projects.amr'], allow_failed_imports=False)
+
+crop_size = 320
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='RandomLongSideResize', long_side_range=(crop_size * 5 // 8, crop_size * 5 // 4)),
+    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
+    dict(type='RandomCropPad', crop_size=crop_size),
+    dict(type='PackInputs', meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'flip')),
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='RandomLongSideResize', long_side_range=(crop_size, crop_size)),
+    dict(type='PackInputs', meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape')),
+]
+train_dataloader = dict(batch_size=8, num_workers=2, dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(num_workers=1, dataset=dict(pipeline=test_pipeline))
+test_dataloader = val_dataloader
+
+spotlight_checkpoint = 'work_dirs/cam_lite0_1xb8-6e_voc12mini-320x320/epoch_6.pth'
+model = dict(
+    data_preprocessor={{_base_.data_preprocessor}}, spotlight_checkpoint=spotlight_checkpoint)
+param_scheduler = [
+    dict(type='PolyLR', power=0.9, eta_min=0.0, by_epoch=True, begin=0, end=6,
+         convert_to_iter_based=True)
+]
+train_cfg = dict(max_epochs=6, val_interval=2)
+default_hooks = dict(
+    logger=dict(type='LoggerHook', interval=10),
+    checkpoint=dict(type='CheckpointHook', interval=2, max_keep_ckpts=1))
+randomness = dict(seed=0)

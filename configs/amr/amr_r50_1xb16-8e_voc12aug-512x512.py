@@ -1,0 +1,20 @@
+# Stage 2, faithful to the release (step/train_amr.py, reference/amr-method.md §2-§4.2, §9):
+# frozen spotlight branch loaded from the stage-1 checkpoint, compensation ResNet-50 with AMMs,
+# L_cps with the released sample0 + flip(sample1) pairing, train_aug, long side U[320, 640],
+# flip, crop 512, no cutout, batch 16, 8 epochs, lr 0.01 (compensation backbone x10),
+# SGD momentum 1e-4 (as released), wd 1e-4, poly 0.9.
+_base_ = [
+    'mmpretrain::_base_/default_runtime.py',
+    '../_base_/models/amr_r50.py',
+    '../_base_/datasets/voc12aug_cls.py',
+    '../_base_/schedules/amr_8e.py',
+]
+custom_imports = dict(imports=['projects.amr', 'mmseg.models'], allow_failed_imports=False)
+
+# The stage-1 spotlight checkpoint (configs/amr/cam_r50_1xb16-8e_voc12aug-512x512.py); override
+# with --cfg-options model.spotlight_checkpoint=PATH.
+spotlight_checkpoint = 'work_dirs/cam_r50_1xb16-8e_voc12aug-512x512/epoch_8.pth'
+model = dict(
+    data_preprocessor={{_base_.data_preprocessor}}, spotlight_checkpoint=spotlight_checkpoint)
+default_hooks = dict(checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=2))
+randomness = dict(seed=0)

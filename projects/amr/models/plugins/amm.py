@@ -1,0 +1,148 @@
+"""The attention modulation module (AMM) of AMR's compensation branch.
+
+Reference: ``reference/amr-method.md`` §2.3 and §9.3-9.6. A channel gate followed by a spatial
+gate, each a multiplicative *Gaussian* modulation: the gate is the normal pdf of the response,
+with the mean and unbiased std of all responses in the batch (detached). Responses near the
+batch mean get the largest weight, so the strongest (most discriminative) and the weakest are
+both damped. There is no sigmoid and no max-normalisation; the gate can exceed 1.
+"""
+
+import math
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmengine.model import BaseModule
+from mmengine.registry import MODELS
+
+
+def gaussian_gate(x: torch.Tensor) -> torch.Tensor:
+    """Normal pdf of ``x`` under the mean and unbiased std of *all* of ``x`` (both detached).
+
+    Args:
+        x (Tensor): Responses of any shape; the statistics pool over every element, batch
+            included, so samples in a batch influence each other.
+
+    Returns:
+        Tensor: ``exp(-(x - mu)^2 / (2 sigma^2)) / (sqrt(2 pi) sigma)``, same shape as ``x``.
+    """
+    mu = x.mean().detach()
+    sigma = x.std().detach()  # unbiased (N - 1), as torch.Tensor.std defaults
+    return torch.exp(-(x - mu)**2 / (2 * sigma**2)) / (math.sqrt(2 * math.pi) * sigma)
+
+
+class BatchStatNorm2d(nn.Module):
+    """BatchNorm that always normalises with the statistics of the current batch.
+
+    The released AMR never switches its modules to eval mode, so the BN of the spatial gate
+    uses batch statistics in training *and* at CAM inference (§9.3). This module reproduces
+    that whatever ``self.training`` says. It deliberately does not subclass torch's
+    ``_BatchNorm``, so ``norm_eval`` / ``frozen_stages`` of OpenMMLab backbones never touch it.
+    The running buffers are kept (and updated in training mode) only for state-dict parity
+    with ``nn.BatchNorm2d``; they are never used for normalisation.
+
+    Args:
+        num_features (int): Channels.
+        eps (float): Added to the variance. Defaults to 1e-5.
+        momentum (float): Running-statistics momentum. Defaults to 0.01 (as released).
+    """
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.01) -> None:
+        super().__init__()
+        self.num_features = num_features
+        self.eps = eps
+        self.momentum = momentum
+        self.weight = nn.Parameter(torch.ones(num_features))
+        self.bias = nn.Parameter(torch.zeros(num_features))
+        self.register_buffer('running_mean', torch.zeros(num_features))
+        self.register_buffer('running_var', torch.ones(num_features))
+        self.register_buffer('num_batches_tracked', torch.tensor(0, dtype=torch.long))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Normalise with batch statistics (running buffers updated only in training)."""
+        if self.training:
+            self.num_batches_tracked.add_(1)
+            running_mean, running_var = self.running_mean, self.running_var
+        else:
+            running_mean = running_var = None
+        return F.batch_norm(x, running_mean, running_var, self.weight, self.bias, True,
+                            self.momentum, self.eps)
+
+    def extra_repr(self) -> str:
+        return f'{self.num_features}, eps={self.eps}, momentum={self.momentum}, batch_stats=always'
+
+
+class ChannelAMM(nn.Module):
+    """Channel modulation: GAP -> Linear(C, C/r) -> ReLU -> Linear(C/r, C) -> Gaussian gate.
+
+    Args:
+        channels (int): Input channels C.
+        ratio (int): Reduction ratio r of the hidden layer. Defaults to 16.
+    """
+
+    def __init__(self, channels: int, ratio: int = 16) -> None:
+        super().__init__()
+        self.mlp = nn.Sequential(
+            nn.Linear(channels, channels // ratio), nn.ReLU(inplace=True),
+            nn.Linear(channels // ratio, channels))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Multiply every channel by its gate."""
+        z = self.mlp(x.mean(dim=(2, 3)))
+        return x * gaussian_gate(z)[:, :, None, None]
+
+
+class SpatialAMM(nn.Module):
+    """Spatial modulation: [channel max, channel mean] -> k x k conv (2 -> 1, no bias) ->
+    batch-statistics BN -> Gaussian gate over the whole (N, 1, H, W) map.
+
+    Args:
+        kernel_size (int): Conv kernel size. Defaults to 7.
+    """
+
+    def __init__(self, kernel_size: int = 7) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(2, 1, kernel_size, padding=kernel_size // 2, bias=False)
+        self.bn = BatchStatNorm2d(1, eps=1e-5, momentum=0.01)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Multiply every position by its gate."""
+        pooled = torch.cat([x.amax(dim=1, keepdim=True), x.mean(dim=1, keepdim=True)], dim=1)
+        return x * gaussian_gate(self.bn(self.conv(pooled)))
+
+
+@MODELS.register_module()
+class AMM(BaseModule):
+    """Attention modulation module: channel AMM, then spatial AMM (no inner skip).
+
+    A plug-in for the position after the last conv + BN of a residual block, before the
+    addition (``position='after_conv3'`` in mmseg/mmdet ResNet bottlenecks, or the plug-in slot
+    of :class:`EfficientNetLite` blocks). Registered in mmengine's root ``MODELS``, which every
+    scope searches, so ``build_plugin_layer`` finds it from mmpretrain and mmseg alike; its
+    abbreviation makes the module name ``amm`` as in the released checkpoints.
+
+    Because the gates pool their statistics over the batch, one image's output depends on the
+    other images of the (per-device) batch, in training and in eval mode alike.
+
+    Args:
+        in_channels (int): Channels of the modulated feature map.
+        ratio (int): Reduction ratio of the channel MLP. Defaults to 16.
+        kernel_size (int): Kernel of the spatial conv. Defaults to 7.
+        init_cfg (dict, optional): Defaults to None (PyTorch default init, as released).
+    """
+
+    _abbr_ = 'amm'
+
+    def __init__(self,
+                 in_channels: int,
+                 ratio: int = 16,
+                 kernel_size: int = 7,
+                 init_cfg: dict = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        self.in_channels = in_channels
+        self.channel_amm = ChannelAMM(in_channels, ratio)
+        self.spatial_amm = SpatialAMM(kernel_size)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Modulate ``x`` (N, C, H, W); the output has the same shape."""
+        return self.spatial_amm(self.channel_amm(x))
