@@ -34,9 +34,8 @@ data_preprocessor = dict(
     seg_pad_val=255,
     size=crop_size)
 model = dict(
-    # EncoderDecoder + optional dense CRF at test time: set test_cfg.crf=dict() (DeepLabV2's
-    # values: iters 10, pos_w 3, pos_xy_std 1, bi_w 4, bi_xy_std 67, bi_rgb_std 3), e.g.
-    # tools/test.py CFG CKPT --cfg-options model.test_cfg.crf.iters=10
+    # EncoderDecoder + optional dense-CRF post-processing at test time (DeepLabV2's values),
+    # off by default; tools/test.py CFG CKPT --cfg-options model.test_cfg.crf.enabled=True
     type='CRFEncoderDecoder',
     data_preprocessor=data_preprocessor,
     backbone=dict(
@@ -64,7 +63,11 @@ model = dict(
         loss_decode=dict(
             type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0, avg_non_ignore=True)),
     train_cfg=dict(),
-    test_cfg=dict(mode='whole', crf=None))
+    test_cfg=dict(
+        mode='whole',
+        crf=dict(
+            enabled=False, iters=10, pos_w=3, pos_xy_std=1, bi_w=4, bi_xy_std=67,
+            bi_rgb_std=3)))
 
 # DeepLabV2 scales the original image by one of 0.5/0.75/1/1.25/1.5, then crops 321 (padding
 # with 255 in the label), and flips; no photometric distortion.

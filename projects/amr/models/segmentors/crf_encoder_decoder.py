@@ -17,26 +17,29 @@ class CRFEncoderDecoder(EncoderDecoder):
     """:class:`mmseg.models.EncoderDecoder` whose predictions can be refined by a dense CRF.
 
     DeepLabV2 results in WSSS papers are usually reported after a fully connected CRF. The CRF
-    is switched on by ``test_cfg.crf`` (a dict of :func:`dense_crf` arguments; ``dict()`` uses
-    DeepLabV2's VOC values) and off when ``test_cfg.crf`` is absent or None, in which case this
-    class is exactly :class:`EncoderDecoder`. The CRF runs on the softmax of the logits at the
-    original image size, with the image read again from ``img_path``; ``seg_logits`` becomes
-    the log of the CRF marginals, so :class:`SegTTAModel` (``--tta``) averages the refined
-    probabilities of the augmented views. Training is unaffected.
+    is configured by ``test_cfg.crf``, a dict of :func:`dense_crf` arguments plus ``enabled``
+    (default True when the dict is given); without ``test_cfg.crf`` or with ``enabled=False``
+    this class is exactly :class:`EncoderDecoder`. The CRF runs on the softmax of the logits at
+    the original image size, with the image read again from ``img_path``; ``seg_logits``
+    becomes the log of the CRF marginals, so :class:`SegTTAModel` (``--tta``) averages the
+    refined probabilities of the augmented views. Training is unaffected.
 
-    Switch it on from the command line with
-    ``--cfg-options model.test_cfg.crf.iters=10`` (or put ``crf=dict()`` in ``test_cfg``).
+    The DeepLabV2 configs carry ``crf=dict(enabled=False, iters=10, ...)``; switch it on with
+    ``tools/test.py CONFIG CKPT --cfg-options model.test_cfg.crf.enabled=True``.
 
     Args:
         **kwargs: :class:`EncoderDecoder` arguments.
     """
 
     def crf_cfg(self) -> Optional[dict]:
-        """The CRF arguments from ``test_cfg.crf``, or None when the CRF is off."""
+        """The :func:`dense_crf` arguments from ``test_cfg.crf``, or None when it is off."""
         if not self.test_cfg:
             return None
         crf = self.test_cfg.get('crf', None)
-        return None if crf is None else dict(crf)
+        if crf is None:
+            return None
+        crf = dict(crf)
+        return crf if crf.pop('enabled', True) else None
 
     def postprocess_result(self,
                            seg_logits: torch.Tensor,

@@ -6,7 +6,7 @@ _base_ = './deeplabv2_r101-d8_1xb10-20k_voc12aug-pseudo-321x321.py'
 
 pseudo_mask_dir = '{{ fileDirname }}/../../work_dirs/irn_lite0/masks'
 data_root = '../shared/data/voc-mini/VOCdevkit/VOC2012'
-max_iters = 400
+max_iters = 300
 
 model = dict(
     backbone=dict(
@@ -21,7 +21,7 @@ model = dict(
     decode_head=dict(in_channels=1280, dilations=(3, 6, 9, 12)))
 
 train_dataloader = dict(
-    batch_size=8,
+    batch_size=4,
     num_workers=2,
     dataset=dict(
         data_root=data_root,
