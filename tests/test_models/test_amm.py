@@ -156,9 +156,38 @@ def test_in_efficientnet_lite_blocks():
     net = EfficientNetLite(pretrained=False, plugins=[dict(cfg=dict(type='AMM'),
                                                            stages=(False, True, True, True))])
     names = [n for n, m in net.named_modules() if isinstance(m, AMM)]
-    assert len(names) == 13 and '_blocks.3.amm' in names and '_blocks.2.amm' not in names
+    # residual blocks of stages 1-3 only: 4, 6, 7, 9, 10, 12, 13, 14
+    assert names == [f'_blocks.{i}.amm' for i in (4, 6, 7, 9, 10, 12, 13, 14)]
     net.train()
     assert net(torch.randn(2, 3, 64, 64))[0].shape == (2, 1280, 4, 4)
+    every = EfficientNetLite(pretrained=False, plugins_in_plain_blocks=True,
+                             plugins=[dict(cfg=dict(type='AMM'), stages=(False, True, True, True))])
+    assert sum(isinstance(m, AMM) for m in every.modules()) == 13
+
+
+@pytest.mark.parametrize('plain_blocks', [False, True])
+def test_lite0_features_with_amms(voc_mini_root, plain_blocks):
+    """With ImageNet weights, AMMs in the residual blocks keep the final features alive;
+    AMMs also in the blocks without a residual addition kill them (hence the default)."""
+    import mmcv
+
+    from projects.amr.datasets.voc_image_label import read_id_list
+    img_id = read_id_list(f'{voc_mini_root}/ImageSets/Segmentation/train.txt')[0]
+    img = mmcv.imread(f'{voc_mini_root}/JPEGImages/{img_id}.jpg', channel_order='rgb')
+    x = torch.from_numpy(mmcv.imresize(img, (224, 224))).permute(2, 0, 1).float()[None]
+    x = (x - torch.tensor([123.675, 116.28, 103.53]).view(3, 1, 1)) / torch.tensor(
+        [58.395, 57.12, 57.375]).view(3, 1, 1)
+    net = EfficientNetLite(plugins=[dict(cfg=dict(type='AMM'), stages=(True,) * 4)],
+                           plugins_in_plain_blocks=plain_blocks)
+    net.init_weights()
+    net.eval()
+    with torch.no_grad():
+        feats = net(torch.cat([x, x.flip(-1)]))[0]
+    alive = (feats > 0).float().mean().item()
+    if plain_blocks:
+        assert alive == 0.0
+    else:
+        assert alive > 0.01
 
 
 @pytest.mark.parametrize('ratio', [4, 16])

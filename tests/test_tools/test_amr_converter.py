@@ -9,8 +9,10 @@ from mmengine.registry import init_default_scope
 from mmpretrain.registry import MODELS
 
 from projects.amr.models.classifiers import convert_official_amr
-from projects.amr.models.classifiers.amr_official_converter import (official_alias_target,
-                                                                    official_to_target_key)
+from projects.amr.models.classifiers.amr_official_converter import (
+    official_alias_target,
+    official_to_target_key,
+)
 from tests.conftest import REPO, SHARED
 
 KEY_FILE = osp.join(SHARED, 'reference', 'official-amr-state-dict-keys.txt')

