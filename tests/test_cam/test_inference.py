@@ -6,8 +6,13 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from projects.amr.cam import (climb_class_map, crf_inference_label, infer_cams, make_ir_label,
-                              make_seed_label)
+from projects.amr.cam import (
+    climb_class_map,
+    crf_inference_label,
+    infer_cams,
+    make_ir_label,
+    make_seed_label,
+)
 
 
 class _Pre(nn.Module):

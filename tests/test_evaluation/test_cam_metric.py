@@ -4,8 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from projects.amr.evaluation import (CAMMetric, cams_to_label, confusion_matrix,
-                                     iou_from_confusion)
+from projects.amr.evaluation import CAMMetric, cams_to_label, confusion_matrix, iou_from_confusion
 
 
 def test_confusion_matrix_by_hand():
@@ -82,9 +81,9 @@ def test_configured_threshold_added_to_sweep():
 
 
 def test_against_mmseg_iou_metric():
+    from mmengine.structures import PixelData
     from mmseg.evaluation import IoUMetric
     from mmseg.structures import SegDataSample
-    from mmengine.structures import PixelData
 
     from projects.amr.evaluation.cam_metric import VOC_SEG_CLASSES
 

@@ -26,7 +26,7 @@ import torch.nn as nn
 from mmengine.dist import barrier, get_dist_info
 from mmengine.logging import MMLogger, print_log
 
-from ..evaluation.cam_metric import CAMMetric
+from ..evaluation.cam_metric import CAMMetric, json_safe
 from ..utils.io import atomic_write, load_npy_dict, save_json, save_label_png, save_npy
 from .crf import make_ir_label, make_seed_label
 from .inference import DEFAULT_SCALES, infer_cams, load_image
@@ -184,13 +184,13 @@ def generate_pseudo_labels(model: nn.Module,
         result.update(evaluate_pseudo_labels(out_dir, ids, eval_seg_dir, bg_threshold,
                                              thresholds, seed_crf, logger))
         if rank == 0:
-            save_json(osp.join(out_dir, 'cam_metrics.json'), dict(
+            save_json(osp.join(out_dir, 'cam_metrics.json'), json_safe(dict(
                 split_ids=len(ids), seg_dir=eval_seg_dir, bg_threshold=bg_threshold,
                 scales=list(scales), climbing=climbing, branch_weights=branch_weights,
                 metrics=result['metrics'], details=result.pop('details', None),
                 seed_crf_metrics=result['seed_crf_metrics'],
                 note='best_* values choose the background threshold with the ground truth; '
-                     'quote mIoU at the configured bg_threshold'))
+                     'quote mIoU at the configured bg_threshold')))
     if rank == 0 and num_vis:
         vis_ids = (ids or [s['img_id'] for s in samples])[:num_vis]
         for img_id in vis_ids:
@@ -240,3 +240,43 @@ def evaluate_pseudo_labels(out_dir: str,
         out['seed_crf_metrics'] = {k.split('/', 1)[-1]: v
                                    for k, v in crf_metric.evaluate(len(ids)).items()}
     return out
+
+
+def evaluate_folder(pred_dir: str,
+                    ids: Sequence[str],
+                    seg_dir: str,
+                    bg_threshold: float = 0.20,
+                    thresholds: Optional[Sequence[float]] = None) -> tuple[dict, dict]:
+    """Score a folder of CAM ``.npy`` files (with the sweep) or of label PNGs.
+
+    ``<pred_dir>/<id>.npy`` is used when present for the first id, else ``<id>.png``.
+
+    Args:
+        pred_dir (str): Folder of predictions.
+        ids (Sequence[str]): Ids to evaluate.
+        seg_dir (str): Ground-truth masks ``<id>.png``.
+        bg_threshold (float): Configured background threshold (CAMs only).
+        thresholds (Sequence[float], optional): Sweep (CAMs only).
+
+    Returns:
+        tuple[dict, dict]: The metrics and :attr:`CAMMetric.details`.
+    """
+    from PIL import Image
+
+    if not ids:
+        raise ValueError('no ids to evaluate')
+    use_npy = osp.isfile(osp.join(pred_dir, ids[0] + '.npy'))
+    metric = CAMMetric(bg_threshold=bg_threshold, thresholds=thresholds)
+    for img_id in ids:
+        gt = osp.join(seg_dir, img_id + '.png')
+        if use_npy:
+            cam = load_npy_dict(osp.join(pred_dir, img_id + '.npy'))
+            sample = dict(keys=cam['keys'], high_res=cam['high_res'], seg_map_path=gt)
+        else:
+            path = osp.join(pred_dir, img_id + '.png')
+            if not osp.isfile(path):
+                raise FileNotFoundError(f'prediction not found: {path}')
+            sample = dict(pred_label=np.asarray(Image.open(path)), seg_map_path=gt)
+        metric.process(None, [sample])
+    metrics = metric.evaluate(len(ids))
+    return {k.split('/', 1)[-1]: v for k, v in metrics.items()}, metric.details
