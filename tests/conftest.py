@@ -29,3 +29,11 @@ def demo_root(tmp_path_factory) -> str:
     """A tiny deterministic demo set (8 train / 4 val images) in VOC layout."""
     from projects.amr.datasets.demo import make_demo_voc
     return make_demo_voc(str(tmp_path_factory.mktemp('demo')), num_train=8, num_val=4, seed=1)
+
+
+@pytest.fixture
+def mmseg_scope():
+    """Run a test under mmseg's default scope (Runners of other tests leave theirs behind)."""
+    from mmengine.registry import DefaultScope
+    with DefaultScope.overwrite_default_scope('mmseg'):
+        yield

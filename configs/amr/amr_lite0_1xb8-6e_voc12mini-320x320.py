@@ -38,3 +38,18 @@ default_hooks = dict(
     logger=dict(type='LoggerHook', interval=10),
     checkpoint=dict(type='CheckpointHook', interval=2, max_keep_ckpts=1))
 randomness = dict(seed=0)
+
+# After training: CAMs, seeds, IR labels and the seed mIoU on the voc-mini train ids. Plain
+# multi-scale CAMs (no anti-adversarial climbing: on this CPU it costs minutes per image).
+custom_hooks = [
+    dict(
+        type='PseudoLabelHook',
+        bg_threshold=0.20,
+        scales=(1.0, 0.5, 0.75, 1.25, 1.5, 1.75, 2.0),
+        climbing=None,
+        branch_weights=(0.5, 0.5),
+        ir_label=dict(fg_thr=0.60, bg_thr=0.33, crf=True),
+        eval_ann_file='ImageSets/Segmentation/train.txt',
+        eval_seg_dir='SegmentationClass',
+        num_vis=4)
+]

@@ -5,13 +5,14 @@ import os.path as osp
 
 import pytest
 from mmengine.config import Config
-from mmengine.registry import MODELS, init_default_scope
+from mmengine.registry import MODELS, DefaultScope
 from mmengine.utils import import_modules_from_strings
 
 from tests.conftest import REPO
 
-CONFIGS = sorted(p for p in glob.glob(osp.join(REPO, 'configs', '**', '*.py'), recursive=True)
-                 if '_base_' not in p)
+ALL = sorted(glob.glob(osp.join(REPO, 'configs', '**', '*.py'), recursive=True))
+CONFIGS = [p for p in ALL if '_base_' not in p and '/pipelines/' not in p]
+PIPELINES = [p for p in ALL if '/pipelines/' in p]
 
 
 def test_configs_found():
@@ -21,11 +22,23 @@ def test_configs_found():
 @pytest.mark.parametrize('path', CONFIGS, ids=lambda p: osp.relpath(p, REPO))
 def test_config_builds_model(path):
     cfg = Config.fromfile(path)
-    if 'model' not in cfg:
-        pytest.skip('config without a model (pipeline config)')
     assert cfg.get('default_scope') in ('mmpretrain', 'mmseg')
-    init_default_scope(cfg.default_scope)
-    imports = cfg.get('custom_imports', {}).get('imports', [])
-    import_modules_from_strings(imports)
-    model = MODELS.build(cfg.model)  # weights are not loaded: no network, no checkpoint
+    import_modules_from_strings(cfg.get('custom_imports', {}).get('imports', []))
+    with DefaultScope.overwrite_default_scope(cfg.default_scope):
+        model = MODELS.build(cfg.model)  # weights are not loaded: no network, no checkpoint
     assert sum(p.numel() for p in model.parameters()) > 0
+
+
+@pytest.mark.parametrize('path', PIPELINES, ids=lambda p: osp.relpath(p, REPO))
+def test_pipeline_config_names_existing_stage_configs(path):
+    cfg = Config.fromfile(path)
+    names = [s['name'] for s in cfg.stages]
+    assert len(set(names)) == len(names) and cfg.segmentation_stage in names
+    for stage in cfg.stages:
+        stage_cfg = Config.fromfile(osp.join(REPO, stage['config']))
+        for key in stage.get('cfg_options', {}):
+            parent = stage_cfg
+            *head, last = key.split('.')
+            for part in head:  # every overridden key must already exist in the stage config
+                parent = parent[int(part)] if part.isdigit() else parent[part]
+            assert last in parent, f"{stage['config']}: no key {key}"

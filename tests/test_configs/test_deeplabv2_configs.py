@@ -11,6 +11,7 @@ import pytest
 import torch
 from mmengine.config import Config
 from mmengine.optim import build_optim_wrapper
+from mmengine.registry import DefaultScope
 from mmengine.runner import Runner
 from mmseg.registry import MODELS
 from mmseg.utils import register_all_modules
@@ -23,6 +24,7 @@ CONFIGS = sorted(glob.glob(osp.join(CONFIG_DIR, 'deeplabv2_*.py')))
 LITE0_PSEUDO = osp.join(CONFIG_DIR, 'deeplabv2_lite0-d16_1xb4-300i_voc12mini-pseudo-321x321.py')
 
 register_all_modules(init_default_scope=True)
+pytestmark = pytest.mark.usefixtures('mmseg_scope')
 
 
 def _offline(cfg: Config) -> Config:
@@ -73,7 +75,8 @@ def test_config_builds_and_follows_the_recipe(path):
         assert cfg.model.backbone.dilations == (1, 1, 2, 4)
         assert cfg.model.backbone.norm_cfg == dict(type='BN', requires_grad=False)
 
-    model = MODELS.build(_offline(cfg).model)
+    with DefaultScope.overwrite_default_scope('mmseg'):
+        model = MODELS.build(_offline(cfg).model)
     model.init_weights()
     # every trainable parameter of the head is reached; frozen BN has no trainable parameter
     assert not any(p.requires_grad for n, p in model.backbone.named_parameters() if 'bn' in n

@@ -15,6 +15,7 @@ from projects.amr.models.decode_heads import DeepLabV2Head
 from projects.amr.models.segmentors import dense_crf
 
 register_all_modules(init_default_scope=True)
+pytestmark = pytest.mark.usefixtures('mmseg_scope')
 
 
 def _samples(labels: torch.Tensor) -> list:

@@ -1,6 +1,6 @@
 # AMR on EfficientNet-Lite0 (offline ImageNet weights): the stage-1 CAM classifier
 # (cam_lite0.py) as the spotlight branch, and a second Lite0 with an AMM after the projection
-# conv + BN of every inverted-residual block (before the residual addition) as the
+# conv + BN of every inverted-residual block with a residual addition (before it) as the
 # compensation branch. Same losses and modes as amr_r50.py.
 _base_ = './cam_lite0.py'
 
