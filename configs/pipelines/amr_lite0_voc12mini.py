@@ -1,5 +1,6 @@
 # The whole pipeline on CPU: EfficientNet-Lite0 stages on the real 500-image voc-mini subset
-# (../shared/data/voc-mini). Run: python tools/run_pipeline.py configs/pipelines/amr_lite0_voc12mini.py
+# (../shared/data/voc-mini).
+# Run: python tools/run_pipeline.py configs/pipelines/amr_lite0_voc12mini.py
 description = ('EfficientNet-Lite0, voc-mini (320 train_aug / 170 train / 180 val real VOC '
                'images), CPU. A small-scale run of the recipe, not a reproduction of the paper.')
 segmentation_stage = 'deeplabv2'

@@ -1,7 +1,8 @@
 # The paper's pipeline: ResNet-50 spotlight (train_cam recipe) -> AMR (faithful) -> IRN (AMR's
 # values) -> DeepLabV2 ResNet-101 on the pseudo masks. Needs data/VOCdevkit/VOC2012 prepared by
 # tools/dataset_converters/voc_aug.py and ImageNet weights (torchvision://resnet50/101).
-# Run: python tools/run_pipeline.py configs/pipelines/amr_r50_voc12aug.py [--launcher pytorch --gpus 8]
+# Run: python tools/run_pipeline.py configs/pipelines/amr_r50_voc12aug.py
+#      [--launcher pytorch --gpus 8]
 # (the stage configs keep their total batch sizes: divide batch_size by the GPU count with
 #  --cfg-options if you change the number of processes).
 description = 'AMR (faithful) on VOC 2012 + SBD, ResNet-50 CAM stages, DeepLabV2 ResNet-101.'

@@ -9,8 +9,12 @@ import pytest
 from PIL import Image
 
 from projects.amr.datasets import VOCImageLabelDataset
-from projects.amr.datasets.voc_image_label import (irn_key, labels_from_mask,
-                                                   load_irn_cls_labels, read_id_list)
+from projects.amr.datasets.voc_image_label import (
+    irn_key,
+    labels_from_mask,
+    load_irn_cls_labels,
+    read_id_list,
+)
 from tests.conftest import VOC_MINI_LABELS
 
 SEG = 'ImageSets/Segmentation'

@@ -5,8 +5,12 @@ import pytest
 from mmengine.registry import init_default_scope
 from mmpretrain.registry import TRANSFORMS
 
-from projects.amr.datasets.transforms import (IMAGENET_MEAN_BGR, MultiHoleCutout, RandomCropPad,
-                                              RandomLongSideResize)
+from projects.amr.datasets.transforms import (
+    IMAGENET_MEAN_BGR,
+    MultiHoleCutout,
+    RandomCropPad,
+    RandomLongSideResize,
+)
 
 
 def coord_image(h, w):

@@ -5,9 +5,9 @@ import os.path as osp
 import numpy as np
 import pytest
 import torch
+from mmengine.config import Config
 from mmengine.hooks import Hook
 from mmengine.registry import HOOKS
-from mmengine.config import Config
 from mmengine.runner import Runner
 
 from projects.amr.models.backbones import lite0_weights_path
@@ -51,7 +51,8 @@ def test_train_one_epoch_and_validate(demo_root, tmp_path):
     assert torch.equal(imagenet['_conv_stem.weight'], after['backbone._conv_stem.weight'])
     assert torch.equal(imagenet['_blocks.5._bn1.running_mean'],
                        after['backbone._blocks.5._bn1.running_mean'])
-    assert not torch.equal(imagenet['_blocks.5._bn1.weight'], after['backbone._blocks.5._bn1.weight'])
+    assert not torch.equal(imagenet['_blocks.5._bn1.weight'],
+                           after['backbone._blocks.5._bn1.weight'])
     scalars = runner.message_hub.log_scalars
     assert 'val/multi-label/mAP' in scalars
     assert 0.0 <= scalars['val/multi-label/mAP'].current() <= 100.0
