@@ -1,0 +1,165 @@
+"""Throughput, memory and FLOP measurements behind ``tools/benchmark.py``.
+
+Every figure is a median over timed repeats after warm-up, next to the machine's own dense
+matrix-multiply rate measured in the same process, so achieved FLOP/s can be read as a
+fraction of what the hardware does on the easiest kernel.
+"""
+
+import copy
+import math
+import resource
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from typing import Optional
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch.utils.flop_counter import FlopCounterMode
+
+from .cam.inference import (
+    DEFAULT_SCALES,
+    _max_norm,
+    _pair_map,
+    _scaled_batch,
+    infer_cams,
+    normalisation_of,
+)
+
+
+def sync(device: torch.device) -> None:
+    """Wait for queued kernels (CUDA) so that wall-clock timings are real."""
+    if device.type == 'cuda':
+        torch.cuda.synchronize(device)
+
+
+def time_fn(fn: Callable[[], object], device: torch.device, repeats: int = 5,
+            warmup: int = 1) -> dict:
+    """Median / min / max seconds of ``fn()`` over ``repeats`` after ``warmup`` calls."""
+    for _ in range(warmup):
+        fn()
+    sync(device)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        sync(device)
+        times.append(time.perf_counter() - start)
+    return dict(median_s=statistics.median(times), min_s=min(times), max_s=max(times),
+                repeats=repeats, warmup=warmup)
+
+
+def matmul_rate(device: torch.device, n: int = 2048, dtype: torch.dtype = torch.float32,
+                repeats: int = 5) -> float:
+    """Dense ``n x n`` matrix-multiply rate of this machine in FLOP/s (median)."""
+    a = torch.randn(n, n, device=device, dtype=dtype)
+    b = torch.randn(n, n, device=device, dtype=dtype)
+    t = time_fn(lambda: a @ b, device, repeats=repeats, warmup=2)['median_s']
+    return 2 * n ** 3 / t
+
+
+def peak_memory_mb(device: torch.device) -> float:
+    """Peak resident memory of the process (CPU) or max allocated GPU memory, in MiB."""
+    if device.type == 'cuda':
+        return torch.cuda.max_memory_allocated(device) / 2 ** 20
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def count_flops(fn: Callable[[], object]) -> int:
+    """FLOPs of one call of ``fn`` counted by torch's dispatcher (convs, matmuls)."""
+    with FlopCounterMode(display=False) as counter:
+        fn()
+    return int(counter.get_total_flops())
+
+
+def train_step_benchmark(runner, repeats: int = 5, warmup: int = 1) -> dict:
+    """Time ``model.train_step`` on the first real batch of the runner's train dataloader."""
+    model, optim = runner.model, runner.optim_wrapper
+    batch = next(iter(runner.train_dataloader))
+    device = next(model.parameters()).device
+    model.train()
+    stats = time_fn(lambda: model.train_step(copy.copy(batch), optim), device, repeats, warmup)
+    n = len(batch['inputs'])
+    data = model.data_preprocessor(copy.copy(batch), True)
+    fwd = count_flops(lambda: model(**data, mode='loss'))
+    stats.update(batch_size=n, images_per_s=n / stats['median_s'],
+                 forward_gflops_per_image=fwd / n / 1e9,
+                 train_gflops_per_image=3 * fwd / n / 1e9)
+    return stats
+
+
+def reference_cams(model: torch.nn.Module, img: torch.Tensor, keys: Sequence[int],
+                   scales: Sequence[float] = DEFAULT_SCALES, output_stride: int = 16,
+                   cam_stride: int = 4) -> dict:
+    """CAMs the straightforward way the released make_cam runs them.
+
+    One scale and one image/flip pair at a time, each branch and each class in its own
+    forward pass, maps accumulated in the released order (0.5 first). It is the speed
+    baseline of :func:`infer_cams` and must give the same output.
+
+    Args:
+        model: Has ``cams()`` and a data preprocessor (mean/std).
+        img (Tensor): (3, H, W) image in the model's channel order, 0..255.
+        keys (Sequence[int]): 0-based classes present.
+        scales (Sequence[float]): As in :func:`infer_cams`.
+        output_stride (int): As in :func:`infer_cams`.
+        cam_stride (int): As in :func:`infer_cams`.
+
+    Returns:
+        dict: ``cam`` and ``high_res`` as numpy arrays (weights 1/num_branches).
+    """
+    mean, std, _ = normalisation_of(model)
+    img = img.float()
+    _, H, W = img.shape
+    size4 = (math.ceil(H / cam_stride), math.ceil(W / cam_stride))
+    size_up = (output_stride * math.ceil(H / output_stride),
+               output_stride * math.ceil(W / output_stride))
+    with torch.inference_mode():
+        num_branches = len(model.cams(_scaled_batch(img, 1.0, mean, std)))
+        fused_cam, fused_hr = 0, 0
+        for b in range(num_branches):
+            per_class_cam, per_class_hr = [], []
+            for k in sorted(keys):
+                cam_sum, hr_sum = 0, 0
+                for scale in sorted(scales):
+                    x = _scaled_batch(img, scale, mean, std)
+                    m = _pair_map(model.cams(x)[b], torch.tensor([k]))[None]
+                    cam_sum = cam_sum + F.interpolate(m, size4, mode='bilinear',
+                                                      align_corners=False)[0]
+                    hr_sum = hr_sum + F.interpolate(m, size_up, mode='bilinear',
+                                                    align_corners=False)[0, :, :H, :W]
+                per_class_cam.append(cam_sum)
+                per_class_hr.append(hr_sum)
+            fused_cam = fused_cam + _max_norm(torch.cat(per_class_cam)) / num_branches
+            fused_hr = fused_hr + _max_norm(torch.cat(per_class_hr)) / num_branches
+    return dict(cam=fused_cam.numpy(), high_res=fused_hr.numpy())
+
+
+def cam_benchmark(model: torch.nn.Module, img: np.ndarray, keys: Sequence[int],
+                  scales: Sequence[float] = DEFAULT_SCALES, climbing: Optional[dict] = None,
+                  repeats: int = 3, warmup: int = 1, with_reference: bool = True) -> dict:
+    """Seconds per image of :func:`infer_cams` (and of the straightforward baseline).
+
+    Asserts that both give the same normalised CAMs (max abs difference < 1e-4).
+    """
+    device = next(model.parameters()).device
+    model.eval()
+    ours = time_fn(lambda: infer_cams(model, img, keys, scales, climbing=climbing),
+                   device, repeats, warmup)
+    out = dict(ours=ours, scales=list(scales), num_classes=len(keys),
+               climbing=climbing is not None, image_hw=list(img.shape[:2]))
+    if with_reference and climbing is None:
+        _, _, to_rgb = normalisation_of(model)
+        t = torch.from_numpy(np.ascontiguousarray(img[..., ::-1] if to_rgb else img))
+        t = t.permute(2, 0, 1)
+        ref = time_fn(lambda: reference_cams(model, t, keys, scales), device, repeats, warmup)
+        a = infer_cams(model, img, keys, scales)
+        b = reference_cams(model, t, keys, scales)
+        diff = max(float(np.abs(a['cam'] - b['cam']).max()),
+                   float(np.abs(a['high_res'] - b['high_res']).max()))
+        if diff >= 1e-4:
+            raise AssertionError(f'infer_cams differs from the reference by {diff}')
+        out.update(reference=ref, max_abs_diff=diff,
+                   speedup=ref['median_s'] / ours['median_s'])
+    return out

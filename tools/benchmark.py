@@ -1,0 +1,104 @@
+"""Measure training / CAM throughput, memory and FLOPs of a config on this machine.
+
+Examples:
+    python tools/benchmark.py configs/amr/amr_lite0_1xb8-6e_voc12mini-320x320.py --what train
+    python tools/benchmark.py configs/amr/amr_lite0_1xb8-6e_voc12mini-320x320.py --what cam
+Prints a table and writes JSON (--out). Medians over --repeats after --warmup calls; the
+machine's dense fp32 matmul rate is measured in the same run.
+"""
+
+import argparse
+import json
+import os.path as osp
+import platform
+import sys
+import tempfile
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+import torch  # noqa: E402
+from mmengine.config import Config, DictAction  # noqa: E402
+from mmengine.runner import Runner  # noqa: E402
+
+from projects.amr.benchmark import (  # noqa: E402
+    cam_benchmark,
+    matmul_rate,
+    peak_memory_mb,
+    train_step_benchmark,
+)
+from projects.amr.cam.inference import load_image  # noqa: E402
+from projects.amr.utils.io import save_json  # noqa: E402
+
+
+def build_runner(cfg: Config, device: str, batch_size: int) -> Runner:
+    cfg = cfg.copy()
+    cfg.work_dir = tempfile.mkdtemp(prefix='amr-bench-')
+    cfg.train_dataloader.batch_size = batch_size
+    cfg.train_dataloader.num_workers = 0
+    cfg.train_dataloader.persistent_workers = False
+    cfg.log_level = 'WARNING'
+    for key in ('val_dataloader', 'val_cfg', 'val_evaluator', 'test_dataloader', 'test_cfg',
+                'test_evaluator'):
+        cfg.pop(key, None)
+    cfg.custom_hooks = []
+    runner = Runner.from_cfg(cfg)
+    runner.model.to(device)
+    runner._train_loop = runner.build_train_loop(runner._train_loop)
+    runner.optim_wrapper = runner.build_optim_wrapper(runner.optim_wrapper)
+    runner._init_model_weights()
+    return runner
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('config')
+    parser.add_argument('--what', choices=['train', 'cam', 'cam-climb'], default='train')
+    parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
+    parser.add_argument('--batch-size', type=int, default=2)
+    parser.add_argument('--repeats', type=int, default=5)
+    parser.add_argument('--warmup', type=int, default=1)
+    parser.add_argument('--scales', type=float, nargs='+', default=None)
+    parser.add_argument('--num-images', type=int, default=1, help='images for --what cam')
+    parser.add_argument('--out', help='JSON output path')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    args = parser.parse_args(argv)
+
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    device = torch.device(args.device)
+    rate = matmul_rate(device)
+    result = dict(config=args.config, what=args.what, device=str(device),
+                  machine=dict(cpu=platform.processor() or platform.machine(),
+                               threads=torch.get_num_threads(),
+                               gpu=torch.cuda.get_device_name(device)
+                               if device.type == 'cuda' else None),
+                  matmul_fp32_gflops=rate / 1e9)
+    runner = build_runner(cfg, args.device, args.batch_size)
+    model = runner.model
+    if args.what == 'train':
+        stats = train_step_benchmark(runner, args.repeats, args.warmup)
+        achieved = stats['train_gflops_per_image'] * stats['images_per_s'] * 1e9
+        stats['achieved_fraction_of_matmul'] = achieved / rate
+        result['train'] = stats
+    else:
+        dataset = runner.train_dataloader.dataset
+        climbing = dict(iters=27, step=0.08, lam=7.0, mask_thr=0.5) \
+            if args.what == 'cam-climb' else None
+        scales = tuple(args.scales) if args.scales else (1.0, 0.5, 0.75, 1.25, 1.5, 1.75, 2.0)
+        runs = []
+        for i in range(args.num_images):
+            info = dataset.get_data_info(i)
+            img = load_image(info['img_path'])
+            runs.append(cam_benchmark(model, img, info['gt_label'].tolist(), scales, climbing,
+                                      args.repeats, args.warmup,
+                                      with_reference=climbing is None))
+        result['cam'] = runs
+    result['peak_memory_mb'] = peak_memory_mb(device)
+    print(json.dumps(result, indent=2))
+    if args.out:
+        save_json(args.out, result)
+
+
+if __name__ == '__main__':
+    main()
