@@ -53,6 +53,6 @@ val_dataloader = dict(
         label_file=label_file,
         data_prefix=dict(img_path='JPEGImages', seg_map_path='SegmentationClass'),
         pipeline=test_pipeline))
-val_evaluator = dict(type='AveragePrecision')
+val_evaluator = dict(type='PresentClassAveragePrecision')
 test_dataloader = val_dataloader
 test_evaluator = val_evaluator
