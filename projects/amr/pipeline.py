@@ -152,10 +152,12 @@ def build_report(pipeline_config: str, root: str, records: list[dict], pcfg: Con
     for r in records:
         cam = _read_json(osp.join(r['work_dir'], 'cam_metrics.json'))
         if cam is not None:
-            metrics['seed'] = dict(stage=r['stage'], **cam)
+            metrics['seed'] = {'stage': r['stage'], 'bg_threshold': cam.get('bg_threshold'),
+                               **cam['metrics']}
         mask = _read_json(osp.join(r['work_dir'], 'mask_metrics.json'))
         if mask is not None:
-            metrics['mask'] = dict(stage=r['stage'], **mask)
+            metrics['mask'] = {'stage': r['stage'], 'bg_threshold': mask.get('bg_threshold'),
+                               **{k.split('/')[-1]: v for k, v in mask['metrics'].items()}}
     seg = pcfg.get('segmentation_stage')
     if seg in by_name:
         scalars = last_scalars(by_name[seg]['work_dir'])
@@ -182,9 +184,11 @@ def report_markdown(report: dict) -> str:
     if report.get('description'):
         lines += [report['description'], '']
     lines += ['## Measured here', '', '| figure | mIoU | split / note |', '|---|---|---|',
-              f"| seed (CAM) | {_headline(m.get('seed'), ('mIoU',))} | train, configured "
-              'background threshold |',
-              f"| pseudo mask (IRN) | {_headline(m.get('mask'), ('mIoU', 'mask/mIoU'))} | train |",
+              f"| seed (CAM) | {_headline(m.get('seed'), ('mIoU',))} | train, background "
+              f"{(m.get('seed') or {}).get('bg_threshold')} (sweep best, selected with GT: "
+              f"{_headline(m.get('seed'), ('best_mIoU_gt_selected',))}) |",
+              f"| pseudo mask (IRN) | {_headline(m.get('mask'), ('mIoU',))} | train, background "
+              f"{(m.get('mask') or {}).get('bg_threshold')} |",
               f"| segmenter | {_headline(m.get('val'), ('mIoU',))} | val, single scale |", '',
               '## Stages', '', '| stage | wall time (s) | skipped | command |', '|---|---|---|---|']
     for r in report['stages']:
