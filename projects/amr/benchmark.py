@@ -83,6 +83,9 @@ def train_step_benchmark(runner, repeats: int = 5, warmup: int = 1) -> dict:
     n = len(batch['inputs'])
     data = model.data_preprocessor(copy.copy(batch), True)
     fwd = count_flops(lambda: model(**data, mode='loss'))
+    # A training step costs about 3x the forward pass (backward = 2x); an upper bound here,
+    # since frozen parts (AMR's spotlight backbone, stems) run no backward. torch's counter
+    # is not used on the backward pass: it over-counts grouped (depthwise) conv gradients.
     stats.update(batch_size=n, images_per_s=n / stats['median_s'],
                  forward_gflops_per_image=fwd / n / 1e9,
                  train_gflops_per_image=3 * fwd / n / 1e9)
