@@ -9,22 +9,7 @@ _base_ = [
 ]
 custom_imports = dict(imports=['projects.amr'], allow_failed_imports=False)
 
-crop_size = 320
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='RandomLongSideResize', long_side_range=(crop_size * 5 // 8, crop_size * 5 // 4)),
-    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(type='RandomCropPad', crop_size=crop_size),
-    dict(type='PackInputs', meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'flip')),
-]
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='RandomLongSideResize', long_side_range=(crop_size, crop_size)),
-    dict(type='PackInputs', meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape')),
-]
-train_dataloader = dict(batch_size=8, num_workers=2, dataset=dict(pipeline=train_pipeline))
-val_dataloader = dict(num_workers=1, dataset=dict(pipeline=test_pipeline))
-test_dataloader = val_dataloader
+# crop 320, batch 8, no cutout: the data base config's pipelines.
 
 spotlight_checkpoint = 'work_dirs/cam_lite0_1xb8-6e_voc12mini-320x320/epoch_6.pth'
 model = dict(
