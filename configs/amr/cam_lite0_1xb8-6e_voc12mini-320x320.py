@@ -8,6 +8,7 @@ _base_ = [
 ]
 custom_imports = dict(imports=['projects.amr'], allow_failed_imports=False)
 
+# The data base config's crop-320 pipeline plus AMR's spotlight cutout (3 holes, crop / 4).
 crop_size = 320
 train_pipeline = [
     dict(type='LoadImageFromFile'),
@@ -17,14 +18,7 @@ train_pipeline = [
     dict(type='MultiHoleCutout', num_holes=3, hole_size=crop_size // 4),
     dict(type='PackInputs', meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'flip')),
 ]
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='RandomLongSideResize', long_side_range=(crop_size, crop_size)),
-    dict(type='PackInputs', meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape')),
-]
-train_dataloader = dict(batch_size=8, num_workers=2, dataset=dict(pipeline=train_pipeline))
-val_dataloader = dict(num_workers=1, dataset=dict(pipeline=test_pipeline))
-test_dataloader = val_dataloader
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 model = dict(data_preprocessor={{_base_.data_preprocessor}})
 param_scheduler = [
     dict(type='PolyLR', power=0.9, eta_min=0.0, by_epoch=True, begin=0, end=6,

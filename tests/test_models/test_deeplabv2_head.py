@@ -38,6 +38,7 @@ def test_forward_shape_and_structure():
     # the output is the sum of the four branches
     x = feats[-1]
     assert torch.allclose(out, sum(c(x) for c in head.aspp), atol=1e-6)
+    assert head.cls_seg(out) is out  # the scores need no classifier layer
     with pytest.raises(TypeError):
         DeepLabV2Head(in_channels=16, num_classes=5, channels=8)
 

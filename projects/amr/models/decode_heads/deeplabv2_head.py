@@ -69,5 +69,5 @@ class DeepLabV2Head(BaseDecodeHead):
         return sum(conv(x) for conv in self.aspp)
 
     def cls_seg(self, feat: torch.Tensor) -> torch.Tensor:
-        """Not used: the ASPP branches already output class scores."""
-        raise NotImplementedError('DeepLabV2Head has no conv_seg; forward() returns scores')
+        """Identity: the summed ASPP branches already are the class scores (no ``conv_seg``)."""
+        return feat
