@@ -3,6 +3,14 @@
 Examples:
     python tools/benchmark.py configs/amr/amr_lite0_1xb8-6e_voc12mini-320x320.py --what train
     python tools/benchmark.py configs/amr/amr_lite0_1xb8-6e_voc12mini-320x320.py --what cam
+    python tools/benchmark.py configs/irn/irn_lite0_1xb8-3e_voc12mini-320x320.py --what irn
+    python tools/benchmark.py \
+        configs/deeplabv2/deeplabv2_lite0-d16_1xb4-300i_voc12mini-gt-321x321.py --what seg
+
+``--what``: ``train`` (training step of any stage's config), ``cam`` / ``cam-climb`` (CAM
+generation without / with anti-adversarial climbing, against the straightforward baseline),
+``irn`` (IRN training step, then the boundary map and the random walk of one image) and
+``seg`` (segmenter training step, then single-scale inference).
 Prints a table and writes JSON (--out). Medians over --repeats after --warmup calls; the
 machine's dense fp32 matmul rate is measured in the same run.
 """
@@ -22,8 +30,10 @@ from mmengine.runner import Runner  # noqa: E402
 
 from projects.amr.benchmark import (  # noqa: E402
     cam_benchmark,
+    inference_benchmark,
     matmul_rate,
     peak_memory_mb,
+    random_walk_benchmark,
     train_step_benchmark,
 )
 from projects.amr.cam.inference import load_image  # noqa: E402
@@ -52,13 +62,20 @@ def build_runner(cfg: Config, device: str, batch_size: int) -> Runner:
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('config')
-    parser.add_argument('--what', choices=['train', 'cam', 'cam-climb'], default='train')
-    parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
+    parser.add_argument('--what', choices=['train', 'cam', 'cam-climb', 'irn', 'seg'],
+                        default='train')
+    parser.add_argument('--device', choices=['cpu', 'cuda'],
+                        default='cuda' if torch.cuda.is_available() else 'cpu')
     parser.add_argument('--batch-size', type=int, default=2)
     parser.add_argument('--repeats', type=int, default=5)
     parser.add_argument('--warmup', type=int, default=1)
     parser.add_argument('--scales', type=float, nargs='+', default=None)
     parser.add_argument('--num-images', type=int, default=1, help='images for --what cam')
+    parser.add_argument('--rw-dense', action='store_true',
+                        help='--what irn: also time the released dense random walk and check '
+                        'that it equals the sparse one (minutes and ~1.7 GB per image on a CPU)')
+    parser.add_argument('--rw-classes', type=int, default=2,
+                        help='--what irn: score maps in the random walk')
     parser.add_argument('--out', help='JSON output path')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     args = parser.parse_args(argv)
@@ -76,12 +93,20 @@ def main(argv=None):
                   matmul_fp32_gflops=rate / 1e9)
     runner = build_runner(cfg, args.device, args.batch_size)
     model = runner.model
-    if args.what == 'train':
-        stats = train_step_benchmark(runner, args.repeats, args.warmup)
+    if args.what in ('train', 'irn', 'seg'):
+        batch = next(iter(runner.train_dataloader))
+        stats = train_step_benchmark(runner, args.repeats, args.warmup, batch)
         achieved = stats['train_gflops_per_image'] * stats['images_per_s'] * 1e9
         stats['achieved_fraction_of_matmul'] = achieved / rate
         result['train'] = stats
-    else:
+    if args.what == 'irn':
+        info = runner.train_dataloader.dataset.get_data_info(0)
+        result['random_walk'] = random_walk_benchmark(
+            model, load_image(info['img_path']), args.rw_classes, args.repeats, args.warmup,
+            with_dense=args.rw_dense)
+    elif args.what == 'seg':
+        result['inference'] = inference_benchmark(model, batch, args.repeats, args.warmup)
+    elif args.what in ('cam', 'cam-climb'):
         dataset = runner.train_dataloader.dataset
         climbing = dict(iters=27, step=0.08, lam=7.0, mask_thr=0.5) \
             if args.what == 'cam-climb' else None

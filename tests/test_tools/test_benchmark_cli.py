@@ -1,0 +1,36 @@
+"""tools/benchmark.py runs the IRN and segmenter stages' configs on real images (CPU)."""
+
+import json
+
+import pytest
+
+from tests.conftest import REPO
+
+
+@pytest.mark.parametrize('what,config,options', [
+    ('irn', 'configs/irn/irn_lite0_1xb8-3e_voc12mini-320x320.py',
+     # ground-truth masks stand in for stage-2 IR labels: their values only enter the loss
+     ['train_dataloader.dataset.ir_label_dir={root}/SegmentationClassAug',
+      'train_dataloader.dataset.pipeline.4.crop_size=96']),
+    ('seg', 'configs/deeplabv2/deeplabv2_lite0-d16_1xb4-300i_voc12mini-gt-321x321.py',
+     []),
+])
+def test_benchmark_cli_stage(what, config, options, voc_mini_root, tmp_path, monkeypatch):
+    from tools.benchmark import main
+    monkeypatch.chdir(REPO)
+    out = tmp_path / 'bench.json'
+    options = [o.format(root=voc_mini_root) for o in options]
+    main([config, '--what', what, '--device', 'cpu', '--batch-size', '1', '--repeats', '1',
+          '--warmup', '0', '--out', str(out), '--cfg-options',
+          f'train_dataloader.dataset.data_root={voc_mini_root}', *options])
+    result = json.loads(out.read_text())
+    assert result['what'] == what and result['matmul_fp32_gflops'] > 0
+    train = result['train']
+    assert train['images_per_s'] > 0 and train['forward_gflops_per_image'] > 0
+    assert result['peak_memory_mb'] > 0
+    if what == 'irn':
+        rw = result['random_walk']
+        assert rw['sparse']['median_s'] > 0 and rw['nonzeros'] > 0
+        assert rw['sparse_matrix_mb'] < rw['dense_matrix_mb']
+    else:
+        assert result['inference']['images_per_s'] > 0
