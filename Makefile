@@ -17,6 +17,7 @@ test: install
 
 lint: install
 	$(VENV)/bin/ruff check projects tools configs tests
+	$(VENV)/bin/ruff format --check projects tools configs tests
 
 clean:
 	rm -rf work_dirs/demo

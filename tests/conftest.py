@@ -19,8 +19,10 @@ torch.set_num_threads(min(2, os.cpu_count() or 1))
 def voc_mini_root() -> str:
     """The real 500-image VOC subset beside the repository (skipped when absent)."""
     if not osp.isdir(VOC_MINI_ROOT):
-        pytest.skip(f'real-data test: {VOC_MINI_ROOT} is absent (the ../shared folder beside '
-                    'the repository holds voc-mini)')
+        pytest.skip(
+            f'real-data test: {VOC_MINI_ROOT} is absent (the ../shared folder beside '
+            'the repository holds voc-mini)'
+        )
     return VOC_MINI_ROOT
 
 
@@ -28,6 +30,7 @@ def voc_mini_root() -> str:
 def demo_root(tmp_path_factory) -> str:
     """A tiny deterministic demo set (8 train / 4 val images) in VOC layout."""
     from projects.amr.datasets.demo import make_demo_voc
+
     return make_demo_voc(str(tmp_path_factory.mktemp('demo')), num_train=8, num_val=4, seed=1)
 
 
@@ -35,5 +38,6 @@ def demo_root(tmp_path_factory) -> str:
 def mmseg_scope():
     """Run a test under mmseg's default scope (Runners of other tests leave theirs behind)."""
     from mmengine.registry import DefaultScope
+
     with DefaultScope.overwrite_default_scope('mmseg'):
         yield

@@ -47,8 +47,14 @@ def build_runner(cfg: Config, device: str, batch_size: int) -> Runner:
     cfg.train_dataloader.num_workers = 0
     cfg.train_dataloader.persistent_workers = False
     cfg.log_level = 'WARNING'
-    for key in ('val_dataloader', 'val_cfg', 'val_evaluator', 'test_dataloader', 'test_cfg',
-                'test_evaluator'):
+    for key in (
+        'val_dataloader',
+        'val_cfg',
+        'val_evaluator',
+        'test_dataloader',
+        'test_cfg',
+        'test_evaluator',
+    ):
         cfg.pop(key, None)
     cfg.custom_hooks = []
     runner = Runner.from_cfg(cfg)
@@ -62,20 +68,26 @@ def build_runner(cfg: Config, device: str, batch_size: int) -> Runner:
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('config')
-    parser.add_argument('--what', choices=['train', 'cam', 'cam-climb', 'irn', 'seg'],
-                        default='train')
-    parser.add_argument('--device', choices=['cpu', 'cuda'],
-                        default='cuda' if torch.cuda.is_available() else 'cpu')
+    parser.add_argument(
+        '--what', choices=['train', 'cam', 'cam-climb', 'irn', 'seg'], default='train'
+    )
+    parser.add_argument(
+        '--device', choices=['cpu', 'cuda'], default='cuda' if torch.cuda.is_available() else 'cpu'
+    )
     parser.add_argument('--batch-size', type=int, default=2)
     parser.add_argument('--repeats', type=int, default=5)
     parser.add_argument('--warmup', type=int, default=1)
     parser.add_argument('--scales', type=float, nargs='+', default=None)
     parser.add_argument('--num-images', type=int, default=1, help='images for --what cam')
-    parser.add_argument('--rw-dense', action='store_true',
-                        help='--what irn: also time the released dense random walk and check '
-                        'that it equals the sparse one (minutes and ~1.7 GB per image on a CPU)')
-    parser.add_argument('--rw-classes', type=int, default=2,
-                        help='--what irn: score maps in the random walk')
+    parser.add_argument(
+        '--rw-dense',
+        action='store_true',
+        help='--what irn: also time the released dense random walk and check '
+        'that it equals the sparse one (minutes and ~1.7 GB per image on a CPU)',
+    )
+    parser.add_argument(
+        '--rw-classes', type=int, default=2, help='--what irn: score maps in the random walk'
+    )
     parser.add_argument('--out', help='JSON output path')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     args = parser.parse_args(argv)
@@ -85,12 +97,17 @@ def main(argv=None):
         cfg.merge_from_dict(args.cfg_options)
     device = torch.device(args.device)
     rate = matmul_rate(device)
-    result = dict(config=args.config, what=args.what, device=str(device),
-                  machine=dict(cpu=platform.processor() or platform.machine(),
-                               threads=torch.get_num_threads(),
-                               gpu=torch.cuda.get_device_name(device)
-                               if device.type == 'cuda' else None),
-                  matmul_fp32_gflops=rate / 1e9)
+    result = dict(
+        config=args.config,
+        what=args.what,
+        device=str(device),
+        machine=dict(
+            cpu=platform.processor() or platform.machine(),
+            threads=torch.get_num_threads(),
+            gpu=torch.cuda.get_device_name(device) if device.type == 'cuda' else None,
+        ),
+        matmul_fp32_gflops=rate / 1e9,
+    )
     runner = build_runner(cfg, args.device, args.batch_size)
     model = runner.model
     if args.what in ('train', 'irn', 'seg'):
@@ -102,22 +119,37 @@ def main(argv=None):
     if args.what == 'irn':
         info = runner.train_dataloader.dataset.get_data_info(0)
         result['random_walk'] = random_walk_benchmark(
-            model, load_image(info['img_path']), args.rw_classes, args.repeats, args.warmup,
-            with_dense=args.rw_dense)
+            model,
+            load_image(info['img_path']),
+            args.rw_classes,
+            args.repeats,
+            args.warmup,
+            with_dense=args.rw_dense,
+        )
     elif args.what == 'seg':
         result['inference'] = inference_benchmark(model, batch, args.repeats, args.warmup)
     elif args.what in ('cam', 'cam-climb'):
         dataset = runner.train_dataloader.dataset
-        climbing = dict(iters=27, step=0.08, lam=7.0, mask_thr=0.5) \
-            if args.what == 'cam-climb' else None
+        climbing = (
+            dict(iters=27, step=0.08, lam=7.0, mask_thr=0.5) if args.what == 'cam-climb' else None
+        )
         scales = tuple(args.scales) if args.scales else (1.0, 0.5, 0.75, 1.25, 1.5, 1.75, 2.0)
         runs = []
         for i in range(args.num_images):
             info = dataset.get_data_info(i)
             img = load_image(info['img_path'])
-            runs.append(cam_benchmark(model, img, info['gt_label'].tolist(), scales, climbing,
-                                      args.repeats, args.warmup,
-                                      with_reference=climbing is None))
+            runs.append(
+                cam_benchmark(
+                    model,
+                    img,
+                    info['gt_label'].tolist(),
+                    scales,
+                    climbing,
+                    args.repeats,
+                    args.warmup,
+                    with_reference=climbing is None,
+                )
+            )
         result['cam'] = runs
     result['peak_memory_mb'] = peak_memory_mb(device)
     print(json.dumps(result, indent=2))

@@ -25,7 +25,7 @@ def main(argv=None):
     make_demo_voc(osp.join(args.work_dir, 'data'))
     report = run_pipeline(PIPELINE, work_root=args.work_dir)
     print(report_markdown(report))
-    print(f"demo report: {osp.join(report['work_root'], 'report.md')} (and report.json)")
+    print(f'demo report: {osp.join(report["work_root"], "report.md")} (and report.json)')
 
 
 if __name__ == '__main__':

@@ -28,10 +28,15 @@ def parse_args(argv=None):
     parser.add_argument('pred_dir', help='folder of <id>.npy (IRN format) or <id>.png')
     parser.add_argument('--list', required=True, help='id list (e.g. .../train.txt)')
     parser.add_argument('--gt-dir', required=True, help='ground-truth masks <id>.png')
-    parser.add_argument('--bg-threshold', type=float, default=0.20,
-                        help='configured background threshold (CAMs); default 0.20 (AMR)')
-    parser.add_argument('--thresholds', type=float, nargs='+',
-                        help='sweep (default 0.05..0.95 by 0.05)')
+    parser.add_argument(
+        '--bg-threshold',
+        type=float,
+        default=0.20,
+        help='configured background threshold (CAMs); default 0.20 (AMR)',
+    )
+    parser.add_argument(
+        '--thresholds', type=float, nargs='+', help='sweep (default 0.05..0.95 by 0.05)'
+    )
     parser.add_argument('--out', help='metrics JSON to write')
     return parser.parse_args(argv)
 
@@ -40,11 +45,18 @@ def main(argv=None) -> dict:
     args = parse_args(argv)
     MMLogger.get_instance('eval_cam', log_level='INFO')
     ids = read_id_list(args.list)
-    metrics, details = evaluate_folder(args.pred_dir, ids, args.gt_dir, args.bg_threshold,
-                                       args.thresholds)
-    out = dict(pred_dir=args.pred_dir, list=args.list, gt_dir=args.gt_dir,
-               num_images=len(ids), metrics=metrics, details=details,
-               note='best_* values choose the background threshold with the ground truth')
+    metrics, details = evaluate_folder(
+        args.pred_dir, ids, args.gt_dir, args.bg_threshold, args.thresholds
+    )
+    out = dict(
+        pred_dir=args.pred_dir,
+        list=args.list,
+        gt_dir=args.gt_dir,
+        num_images=len(ids),
+        metrics=metrics,
+        details=details,
+        note='best_* values choose the background threshold with the ground truth',
+    )
     if args.out:
         save_json(args.out, json_safe(out))
     print(json.dumps(metrics))

@@ -29,8 +29,19 @@ from mmengine.runner import load_checkpoint  # noqa: E402
 from projects.amr.cam.generate import generate_pseudo_labels  # noqa: E402
 from projects.amr.engine.hooks import build_cam_dataset, eval_sources  # noqa: E402
 
-HOOK_KEYS = ('bg_threshold', 'thresholds', 'scales', 'branch_weights', 'climbing',
-             'output_stride', 'fp16', 'seed_crf', 'ir_label', 'num_vis', 'log_interval')
+HOOK_KEYS = (
+    'bg_threshold',
+    'thresholds',
+    'scales',
+    'branch_weights',
+    'climbing',
+    'output_stride',
+    'fp16',
+    'seed_crf',
+    'ir_label',
+    'num_vis',
+    'log_interval',
+)
 
 
 def parse_args(argv=None):
@@ -38,26 +49,44 @@ def parse_args(argv=None):
     parser.add_argument('config', help='config of the trained classifier')
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--out-dir', required=True, help='output root (cams/, seeds/, ...)')
-    parser.add_argument('--ann-file', help='id list to generate for, relative to data_root '
-                        "(default: the train dataloader's, i.e. train_aug)")
-    parser.add_argument('--eval-ann-file', default=None,
-                        help='ids to evaluate (default ImageSets/Segmentation/train.txt)')
-    parser.add_argument('--eval-seg-dir', default=None,
-                        help='ground-truth masks (default SegmentationClass)')
+    parser.add_argument(
+        '--ann-file',
+        help='id list to generate for, relative to data_root '
+        "(default: the train dataloader's, i.e. train_aug)",
+    )
+    parser.add_argument(
+        '--eval-ann-file',
+        default=None,
+        help='ids to evaluate (default ImageSets/Segmentation/train.txt)',
+    )
+    parser.add_argument(
+        '--eval-seg-dir', default=None, help='ground-truth masks (default SegmentationClass)'
+    )
     parser.add_argument('--bg-threshold', type=float, help='seed background threshold')
     parser.add_argument('--scales', type=float, nargs='+', help='inference scales')
-    parser.add_argument('--climbing', action='store_true',
-                        help='anti-adversarial climbing with the released defaults')
+    parser.add_argument(
+        '--climbing',
+        action='store_true',
+        help='anti-adversarial climbing with the released defaults',
+    )
     parser.add_argument('--no-climbing', action='store_true', help='switch climbing off')
     parser.add_argument('--seed-crf', action='store_true', help='also write CRF seeds')
     parser.add_argument('--no-ir-label', action='store_true', help='do not write IR labels')
     parser.add_argument('--fp16', action='store_true', help='store CAMs as float16')
     parser.add_argument('--num-vis', type=int, help='overlays to save')
     parser.add_argument('--device', default=None, help='cpu / cuda (default: cuda if present)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override settings in the config, key=value')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
-                        default='none', help='job launcher')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override settings in the config, key=value',
+    )
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher',
+    )
     return parser.parse_args(argv)
 
 
@@ -114,8 +143,15 @@ def main(argv=None) -> dict:
     load_checkpoint(model, args.checkpoint, map_location='cpu', logger=logger)
     model.to(device)
     logger.info(f'make_cam: {len(dataset)} images -> {args.out_dir} ({kwargs})')
-    result = generate_pseudo_labels(model, dataset, args.out_dir, eval_ids=eval_ids,
-                                    eval_seg_dir=seg_dir, logger=logger, **kwargs)
+    result = generate_pseudo_labels(
+        model,
+        dataset,
+        args.out_dir,
+        eval_ids=eval_ids,
+        eval_seg_dir=seg_dir,
+        logger=logger,
+        **kwargs,
+    )
     if rank == 0:
         logger.info('make_cam: ' + json.dumps({k: v for k, v in result.items()}, default=str))
     return result

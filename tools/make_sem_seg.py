@@ -18,14 +18,17 @@ from mmengine.config import Config, DictAction  # noqa: E402
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description='Random-walk pseudo masks from an IRN '
-                                     'checkpoint')
+    parser = argparse.ArgumentParser(description='Random-walk pseudo masks from an IRN checkpoint')
     parser.add_argument('config', help='IRN config file')
     parser.add_argument('checkpoint', help='trained IRN checkpoint')
-    parser.add_argument('--work-dir', help='output root (default: the config\'s work_dir)')
+    parser.add_argument('--work-dir', help="output root (default: the config's work_dir)")
     parser.add_argument('--device', default=None, help='cpu / cuda (default: cuda if any)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override settings in the config, key=value')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override settings in the config, key=value',
+    )
     parser.add_argument('--launcher', choices=['none', 'pytorch'], default='none')
     return parser.parse_args(argv)
 
@@ -53,6 +56,7 @@ def main(argv=None) -> dict:
             torch.distributed.init_process_group(backend='gloo')
     init_default_scope(cfg.get('default_scope', 'mmpretrain'))
     from mmpretrain.registry import MODELS
+
     logger = MMLogger.get_instance('make_sem_seg', log_level='INFO')
     device = args.device or ('cuda' if torch.cuda.is_available() else 'cpu')
     model = MODELS.build(cfg.model)

@@ -25,7 +25,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     report = run_pipeline(args.config, args.work_dir, args.launcher, args.gpus, args.only)
     print(json.dumps(report['metrics'], indent=2))
-    print(f"report: {osp.join(report['work_root'], 'report.md')}")
+    print(f'report: {osp.join(report["work_root"], "report.md")}')
 
 
 if __name__ == '__main__':

@@ -13,15 +13,24 @@ custom_imports = dict(imports=['projects.amr'], allow_failed_imports=False)
 
 spotlight_checkpoint = 'work_dirs/cam_lite0_1xb8-6e_voc12mini-320x320/epoch_6.pth'
 model = dict(
-    data_preprocessor={{_base_.data_preprocessor}}, spotlight_checkpoint=spotlight_checkpoint)
+    data_preprocessor={{_base_.data_preprocessor}}, spotlight_checkpoint=spotlight_checkpoint
+)
 param_scheduler = [
-    dict(type='PolyLR', power=0.9, eta_min=0.0, by_epoch=True, begin=0, end=6,
-         convert_to_iter_based=True)
+    dict(
+        type='PolyLR',
+        power=0.9,
+        eta_min=0.0,
+        by_epoch=True,
+        begin=0,
+        end=6,
+        convert_to_iter_based=True,
+    )
 ]
 train_cfg = dict(max_epochs=6, val_interval=2)
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=10),
-    checkpoint=dict(type='CheckpointHook', interval=2, max_keep_ckpts=1))
+    checkpoint=dict(type='CheckpointHook', interval=2, max_keep_ckpts=1),
+)
 randomness = dict(seed=0)
 
 # After training: CAMs, seeds, IR labels and the seed mIoU on the voc-mini train ids. Plain
@@ -36,5 +45,6 @@ custom_hooks = [
         ir_label=dict(fg_thr=0.60, bg_thr=0.33, crf=True),
         eval_ann_file='ImageSets/Segmentation/train.txt',
         eval_seg_dir='SegmentationClass',
-        num_vis=4)
+        num_vis=4,
+    )
 ]

@@ -15,7 +15,8 @@ custom_imports = dict(imports=['projects.amr', 'mmseg.models'], allow_failed_imp
 # with --cfg-options model.spotlight_checkpoint=PATH.
 spotlight_checkpoint = 'work_dirs/cam_r50_1xb16-8e_voc12aug-512x512/epoch_8.pth'
 model = dict(
-    data_preprocessor={{_base_.data_preprocessor}}, spotlight_checkpoint=spotlight_checkpoint)
+    data_preprocessor={{_base_.data_preprocessor}}, spotlight_checkpoint=spotlight_checkpoint
+)
 default_hooks = dict(checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=2))
 randomness = dict(seed=0)
 
@@ -34,5 +35,6 @@ custom_hooks = [
         ir_label=dict(fg_thr=0.60, bg_thr=0.33, crf=True),
         eval_ann_file='ImageSets/Segmentation/train.txt',
         eval_seg_dir='SegmentationClass',
-        num_vis=4)
+        num_vis=4,
+    )
 ]

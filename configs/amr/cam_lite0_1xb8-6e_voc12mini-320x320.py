@@ -21,11 +21,19 @@ train_pipeline = [
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 model = dict(data_preprocessor={{_base_.data_preprocessor}})
 param_scheduler = [
-    dict(type='PolyLR', power=0.9, eta_min=0.0, by_epoch=True, begin=0, end=6,
-         convert_to_iter_based=True)
+    dict(
+        type='PolyLR',
+        power=0.9,
+        eta_min=0.0,
+        by_epoch=True,
+        begin=0,
+        end=6,
+        convert_to_iter_based=True,
+    )
 ]
 train_cfg = dict(max_epochs=6, val_interval=2)
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=10),
-    checkpoint=dict(type='CheckpointHook', interval=2, max_keep_ckpts=1))
+    checkpoint=dict(type='CheckpointHook', interval=2, max_keep_ckpts=1),
+)
 randomness = dict(seed=0)

@@ -15,5 +15,6 @@ custom_hooks = [
         ir_label=dict(fg_thr=0.60, bg_thr=0.33, crf=True),
         eval_ann_file='ImageSets/Segmentation/train.txt',
         eval_seg_dir='SegmentationClass',
-        num_vis=4),
+        num_vis=4,
+    ),
 ]

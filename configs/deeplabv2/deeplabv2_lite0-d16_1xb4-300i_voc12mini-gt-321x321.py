@@ -3,4 +3,5 @@
 _base_ = './deeplabv2_lite0-d16_1xb4-300i_voc12mini-pseudo-321x321.py'
 
 train_dataloader = dict(
-    dataset=dict(data_prefix=dict(img_path='JPEGImages', seg_map_path='SegmentationClassAug')))
+    dataset=dict(data_prefix=dict(img_path='JPEGImages', seg_map_path='SegmentationClassAug'))
+)

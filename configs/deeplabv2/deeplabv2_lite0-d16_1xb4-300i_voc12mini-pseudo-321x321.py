@@ -13,28 +13,31 @@ model = dict(
         _delete_=True,
         type='mmpretrain.EfficientNetLite',
         out_stride=16,
-        out_indices=(3, ),
+        out_indices=(3,),
         frozen_stages=0,
         norm_eval=True,
-        pretrained=True),
+        pretrained=True,
+    ),
     # Output stride 16 instead of 8: half the dilations keep DeepLabV2's rates in pixels.
-    decode_head=dict(in_channels=1280, dilations=(3, 6, 9, 12)))
+    decode_head=dict(in_channels=1280, dilations=(3, 6, 9, 12)),
+)
 
 train_dataloader = dict(
     batch_size=4,
     num_workers=2,
     dataset=dict(
-        data_root=data_root,
-        data_prefix=dict(img_path='JPEGImages', seg_map_path=pseudo_mask_dir)))
+        data_root=data_root, data_prefix=dict(img_path='JPEGImages', seg_map_path=pseudo_mask_dir)
+    ),
+)
 val_dataloader = dict(num_workers=2, dataset=dict(data_root=data_root))
 test_dataloader = val_dataloader
 
 # A larger base lr than DeepLabV2's 2.5e-4 for the short schedule (multipliers unchanged).
 optim_wrapper = dict(optimizer=dict(lr=2.5e-3))
 param_scheduler = [
-    dict(type='PolyLR', eta_min=0., power=0.9, begin=0, end=max_iters, by_epoch=False)
+    dict(type='PolyLR', eta_min=0.0, power=0.9, begin=0, end=max_iters, by_epoch=False)
 ]
 train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
 default_hooks = dict(
-    logger=dict(interval=20),
-    checkpoint=dict(interval=max_iters, max_keep_ckpts=1))
+    logger=dict(interval=20), checkpoint=dict(interval=max_iters, max_keep_ckpts=1)
+)

@@ -4,4 +4,5 @@
 _base_ = './deeplabv2_r101-d8_1xb10-20k_voc12aug-pseudo-321x321.py'
 
 train_dataloader = dict(
-    dataset=dict(data_prefix=dict(img_path='JPEGImages', seg_map_path='SegmentationClassAug')))
+    dataset=dict(data_prefix=dict(img_path='JPEGImages', seg_map_path='SegmentationClassAug'))
+)

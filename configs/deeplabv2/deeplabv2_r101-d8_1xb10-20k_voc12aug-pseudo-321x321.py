@@ -32,7 +32,8 @@ data_preprocessor = dict(
     bgr_to_rgb=True,
     pad_val=0,
     seg_pad_val=255,
-    size=crop_size)
+    size=crop_size,
+)
 model = dict(
     # EncoderDecoder + optional dense-CRF post-processing at test time (DeepLabV2's values),
     # off by default; tools/test.py CFG CKPT --cfg-options model.test_cfg.crf.enabled=True
@@ -42,14 +43,15 @@ model = dict(
         type='ResNet',
         depth=101,
         num_stages=4,
-        out_indices=(3, ),
+        out_indices=(3,),
         strides=(1, 2, 1, 1),
         dilations=(1, 1, 2, 4),
         contract_dilation=False,
         style='pytorch',
         norm_cfg=norm_cfg,
         norm_eval=True,
-        init_cfg=dict(type='Pretrained', checkpoint='torchvision://resnet101')),
+        init_cfg=dict(type='Pretrained', checkpoint='torchvision://resnet101'),
+    ),
     decode_head=dict(
         type='DeepLabV2Head',
         in_channels=2048,
@@ -61,13 +63,17 @@ model = dict(
         # semantics). mmseg's default averages over all pixels, which shrinks the loss of
         # pseudo masks with many ignored pixels.
         loss_decode=dict(
-            type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0, avg_non_ignore=True)),
+            type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0, avg_non_ignore=True
+        ),
+    ),
     train_cfg=dict(),
     test_cfg=dict(
         mode='whole',
         crf=dict(
-            enabled=False, iters=10, pos_w=3, pos_xy_std=1, bi_w=4, bi_xy_std=67,
-            bi_rgb_std=3)))
+            enabled=False, iters=10, pos_w=3, pos_xy_std=1, bi_w=4, bi_xy_std=67, bi_rgb_std=3
+        ),
+    ),
+)
 
 # DeepLabV2 scales the original image by one of 0.5/0.75/1/1.25/1.5, then crops 321 (padding
 # with 255 in the label), and flips; no photometric distortion.
@@ -76,8 +82,11 @@ train_pipeline = [
     dict(type='LoadAnnotations'),
     dict(
         type='RandomChoice',
-        transforms=[[dict(type='Resize', scale_factor=s, keep_ratio=True)]
-                    for s in (0.5, 0.75, 1.0, 1.25, 1.5)]),
+        transforms=[
+            [dict(type='Resize', scale_factor=s, keep_ratio=True)]
+            for s in (0.5, 0.75, 1.0, 1.25, 1.5)
+        ],
+    ),
     dict(type='RandomCrop', crop_size=crop_size),
     dict(type='RandomFlip', prob=0.5),
     dict(type='PackSegInputs'),
@@ -97,12 +106,13 @@ tta_pipeline = [
         transforms=[
             [dict(type='Resize', scale_factor=r, keep_ratio=True) for r in img_ratios],
             [
-                dict(type='RandomFlip', prob=0., direction='horizontal'),
-                dict(type='RandomFlip', prob=1., direction='horizontal')
+                dict(type='RandomFlip', prob=0.0, direction='horizontal'),
+                dict(type='RandomFlip', prob=1.0, direction='horizontal'),
             ],
             [dict(type='LoadAnnotations')],
             [dict(type='PackSegInputs')],
-        ])
+        ],
+    ),
 ]
 tta_model = dict(type='SegTTAModel')
 
@@ -119,7 +129,9 @@ train_dataloader = dict(
         data_root=data_root,
         data_prefix=dict(img_path='JPEGImages', seg_map_path=pseudo_mask_dir),
         ann_file='ImageSets/Segmentation/train_aug.txt',
-        pipeline=train_pipeline))
+        pipeline=train_pipeline,
+    ),
+)
 val_dataloader = dict(
     batch_size=1,
     num_workers=4,
@@ -130,7 +142,9 @@ val_dataloader = dict(
         data_root=data_root,
         data_prefix=dict(img_path='JPEGImages', seg_map_path='SegmentationClass'),
         ann_file='ImageSets/Segmentation/val.txt',
-        pipeline=test_pipeline))
+        pipeline=test_pipeline,
+    ),
+)
 test_dataloader = val_dataloader
 val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU'])
 test_evaluator = val_evaluator
@@ -139,20 +153,19 @@ test_evaluator = val_evaluator
 # custom key disables bias_lr_mult/bias_decay_mult for the parameters it matches and the
 # longest matching key wins, so each head bias gets its own (longer) key.
 head_bias_keys = {
-    f'decode_head.aspp.{i}.bias': dict(lr_mult=20., decay_mult=0.)
-    for i in range(4)
+    f'decode_head.aspp.{i}.bias': dict(lr_mult=20.0, decay_mult=0.0) for i in range(4)
 }
 optimizer = dict(type='SGD', lr=2.5e-4, momentum=0.9, weight_decay=5e-4)
 optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=optimizer,
     clip_grad=None,
-    paramwise_cfg=dict(custom_keys=dict(decode_head=dict(lr_mult=10.), **head_bias_keys)))
-param_scheduler = [
-    dict(type='PolyLR', eta_min=0., power=0.9, begin=0, end=20000, by_epoch=False)
-]
+    paramwise_cfg=dict(custom_keys=dict(decode_head=dict(lr_mult=10.0), **head_bias_keys)),
+)
+param_scheduler = [dict(type='PolyLR', eta_min=0.0, power=0.9, begin=0, end=20000, by_epoch=False)]
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=20000, val_interval=2000)
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=False),
-    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=2000, max_keep_ckpts=2))
+    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=2000, max_keep_ckpts=2),
+)
 randomness = dict(seed=0)

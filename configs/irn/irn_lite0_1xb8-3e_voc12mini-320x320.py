@@ -17,11 +17,13 @@ model = dict(
         out_indices=(0, 1, 2, 3),
         frozen_stages=3,
         norm_eval=True,
-        pretrained=True),
+        pretrained=True,
+    ),
     stem_module=None,
     in_channels=(24, 40, 112, 1280),
     strides=(4, 8, 16, 16),
-    dp_channels=(128, 256, 256, 256))
+    dp_channels=(128, 256, 256, 256),
+)
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),
@@ -34,11 +36,20 @@ train_pipeline = [
 train_dataloader = dict(
     batch_size=8,
     num_workers=2,
-    dataset=dict(data_root=data_root, ir_label_dir=ir_label_dir, pipeline=train_pipeline))
+    dataset=dict(data_root=data_root, ir_label_dir=ir_label_dir, pipeline=train_pipeline),
+)
 
 custom_hooks = [
-    dict(type='RandomWalkHook', cam_dir=cam_dir, beta=10, exp_times=8, radius=5,
-         cam_power=1.5, bg_threshold=0.25,
-         eval_ann_file='ImageSets/Segmentation/train.txt', eval_seg_dir='SegmentationClass'),
+    dict(
+        type='RandomWalkHook',
+        cam_dir=cam_dir,
+        beta=10,
+        exp_times=8,
+        radius=5,
+        cam_power=1.5,
+        bg_threshold=0.25,
+        eval_ann_file='ImageSets/Segmentation/train.txt',
+        eval_seg_dir='SegmentationClass',
+    ),
 ]
 default_hooks = dict(logger=dict(type='LoggerHook', interval=10))

@@ -18,7 +18,8 @@ data_preprocessor = dict(
     type='ClsDataPreprocessor',
     mean=[123.675, 116.28, 103.53],
     std=[58.395, 57.12, 57.375],
-    to_rgb=True)
+    to_rgb=True,
+)
 model = dict(
     type='IRNet',
     backbone=dict(
@@ -31,7 +32,8 @@ model = dict(
         norm_cfg=dict(type='BN', requires_grad=False),
         norm_eval=True,
         contract_dilation=False,
-        init_cfg=dict(type='Pretrained', checkpoint='torchvision://resnet50')),
+        init_cfg=dict(type='Pretrained', checkpoint='torchvision://resnet50'),
+    ),
     # IRN's stage1 (conv1 + bn + relu + maxpool, 64 channels) is the first level
     stem_module='maxpool',
     in_channels=(64, 256, 512, 1024, 2048),
@@ -40,7 +42,8 @@ model = dict(
     dp_channels=(64, 128, 256, 256, 256),
     dp_mid_channels=256,
     radius=10,
-    data_preprocessor=data_preprocessor)
+    data_preprocessor=data_preprocessor,
+)
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),
@@ -62,7 +65,9 @@ train_dataloader = dict(
         ann_file='ImageSets/Segmentation/train_aug.txt',
         ir_label_dir=ir_label_dir,
         data_prefix=dict(img_path='JPEGImages'),
-        pipeline=train_pipeline))
+        pipeline=train_pipeline,
+    ),
+)
 val_dataloader = None
 val_cfg = None
 val_evaluator = None
@@ -71,19 +76,36 @@ val_evaluator = None
 optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(type='SGD', lr=0.1, momentum=1e-4, weight_decay=1e-4),
-    paramwise_cfg=dict(custom_keys={'dp_branch': dict(lr_mult=10.0)}))
+    paramwise_cfg=dict(custom_keys={'dp_branch': dict(lr_mult=10.0)}),
+)
 param_scheduler = [
-    dict(type='PolyLR', power=0.9, eta_min=0.0, by_epoch=True, begin=0, end=3,
-         convert_to_iter_based=True)
+    dict(
+        type='PolyLR',
+        power=0.9,
+        eta_min=0.0,
+        by_epoch=True,
+        begin=0,
+        end=3,
+        convert_to_iter_based=True,
+    )
 ]
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=3)
 
 custom_hooks = [
-    dict(type='RandomWalkHook', cam_dir=cam_dir, beta=10, exp_times=8, radius=5,
-         cam_power=1.5, bg_threshold=0.25,
-         eval_ann_file='ImageSets/Segmentation/train.txt', eval_seg_dir='SegmentationClass'),
+    dict(
+        type='RandomWalkHook',
+        cam_dir=cam_dir,
+        beta=10,
+        exp_times=8,
+        radius=5,
+        cam_power=1.5,
+        bg_threshold=0.25,
+        eval_ann_file='ImageSets/Segmentation/train.txt',
+        eval_seg_dir='SegmentationClass',
+    ),
 ]
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=50),
-    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=1))
+    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=1),
+)
 randomness = dict(seed=0)

@@ -34,8 +34,9 @@ def sync(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
-def time_fn(fn: Callable[[], object], device: torch.device, repeats: int = 5,
-            warmup: int = 1) -> dict:
+def time_fn(
+    fn: Callable[[], object], device: torch.device, repeats: int = 5, warmup: int = 1
+) -> dict:
     """Median / min / max seconds of ``fn()`` over ``repeats`` after ``warmup`` calls."""
     for _ in range(warmup):
         fn()
@@ -46,23 +47,29 @@ def time_fn(fn: Callable[[], object], device: torch.device, repeats: int = 5,
         fn()
         sync(device)
         times.append(time.perf_counter() - start)
-    return dict(median_s=statistics.median(times), min_s=min(times), max_s=max(times),
-                repeats=repeats, warmup=warmup)
+    return dict(
+        median_s=statistics.median(times),
+        min_s=min(times),
+        max_s=max(times),
+        repeats=repeats,
+        warmup=warmup,
+    )
 
 
-def matmul_rate(device: torch.device, n: int = 2048, dtype: torch.dtype = torch.float32,
-                repeats: int = 5) -> float:
+def matmul_rate(
+    device: torch.device, n: int = 2048, dtype: torch.dtype = torch.float32, repeats: int = 5
+) -> float:
     """Dense ``n x n`` matrix-multiply rate of this machine in FLOP/s (median)."""
     a = torch.randn(n, n, device=device, dtype=dtype)
     b = torch.randn(n, n, device=device, dtype=dtype)
     t = time_fn(lambda: a @ b, device, repeats=repeats, warmup=2)['median_s']
-    return 2 * n ** 3 / t
+    return 2 * n**3 / t
 
 
 def peak_memory_mb(device: torch.device) -> float:
     """Peak resident memory of the process (CPU) or max allocated GPU memory, in MiB."""
     if device.type == 'cuda':
-        return torch.cuda.max_memory_allocated(device) / 2 ** 20
+        return torch.cuda.max_memory_allocated(device) / 2**20
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -73,8 +80,9 @@ def count_flops(fn: Callable[[], object]) -> int:
     return int(counter.get_total_flops())
 
 
-def train_step_benchmark(runner, repeats: int = 5, warmup: int = 1,
-                         batch: Optional[dict] = None) -> dict:
+def train_step_benchmark(
+    runner, repeats: int = 5, warmup: int = 1, batch: Optional[dict] = None
+) -> dict:
     """Time ``model.train_step`` on ``batch`` (by default the train dataloader's first batch).
 
     An infinite sampler can be iterated once only: pass the batch when it is needed again.
@@ -91,15 +99,23 @@ def train_step_benchmark(runner, repeats: int = 5, warmup: int = 1,
     # A training step costs about 3x the forward pass (backward = 2x); an upper bound here,
     # since frozen parts (AMR's spotlight backbone, stems) run no backward. torch's counter
     # is not used on the backward pass: it over-counts grouped (depthwise) conv gradients.
-    stats.update(batch_size=n, images_per_s=n / stats['median_s'],
-                 forward_gflops_per_image=fwd / n / 1e9,
-                 train_gflops_per_image=3 * fwd / n / 1e9)
+    stats.update(
+        batch_size=n,
+        images_per_s=n / stats['median_s'],
+        forward_gflops_per_image=fwd / n / 1e9,
+        train_gflops_per_image=3 * fwd / n / 1e9,
+    )
     return stats
 
 
-def reference_cams(model: torch.nn.Module, img: torch.Tensor, keys: Sequence[int],
-                   scales: Sequence[float] = DEFAULT_SCALES, output_stride: int = 16,
-                   cam_stride: int = 4) -> dict:
+def reference_cams(
+    model: torch.nn.Module,
+    img: torch.Tensor,
+    keys: Sequence[int],
+    scales: Sequence[float] = DEFAULT_SCALES,
+    output_stride: int = 16,
+    cam_stride: int = 4,
+) -> dict:
     """CAMs the straightforward way the released make_cam runs them.
 
     One scale and one image/flip pair at a time, each branch and each class in its own
@@ -121,8 +137,10 @@ def reference_cams(model: torch.nn.Module, img: torch.Tensor, keys: Sequence[int
     img = img.float()
     _, H, W = img.shape
     size4 = (math.ceil(H / cam_stride), math.ceil(W / cam_stride))
-    size_up = (output_stride * math.ceil(H / output_stride),
-               output_stride * math.ceil(W / output_stride))
+    size_up = (
+        output_stride * math.ceil(H / output_stride),
+        output_stride * math.ceil(W / output_stride),
+    )
     with torch.inference_mode():
         num_branches = len(model.cams(_scaled_batch(img, 1.0, mean, std)))
         fused_cam, fused_hr = 0, 0
@@ -133,10 +151,15 @@ def reference_cams(model: torch.nn.Module, img: torch.Tensor, keys: Sequence[int
                 for scale in sorted(scales):
                     x = _scaled_batch(img, scale, mean, std)
                     m = _pair_map(model.cams(x)[b], torch.tensor([k]))[None]
-                    cam_sum = cam_sum + F.interpolate(m, size4, mode='bilinear',
-                                                      align_corners=False)[0]
-                    hr_sum = hr_sum + F.interpolate(m, size_up, mode='bilinear',
-                                                    align_corners=False)[0, :, :H, :W]
+                    cam_sum = (
+                        cam_sum + F.interpolate(m, size4, mode='bilinear', align_corners=False)[0]
+                    )
+                    hr_sum = (
+                        hr_sum
+                        + F.interpolate(m, size_up, mode='bilinear', align_corners=False)[
+                            0, :, :H, :W
+                        ]
+                    )
                 per_class_cam.append(cam_sum)
                 per_class_hr.append(hr_sum)
             fused_cam = fused_cam + _max_norm(torch.cat(per_class_cam)) / num_branches
@@ -144,19 +167,32 @@ def reference_cams(model: torch.nn.Module, img: torch.Tensor, keys: Sequence[int
     return dict(cam=fused_cam.numpy(), high_res=fused_hr.numpy())
 
 
-def cam_benchmark(model: torch.nn.Module, img: np.ndarray, keys: Sequence[int],
-                  scales: Sequence[float] = DEFAULT_SCALES, climbing: Optional[dict] = None,
-                  repeats: int = 3, warmup: int = 1, with_reference: bool = True) -> dict:
+def cam_benchmark(
+    model: torch.nn.Module,
+    img: np.ndarray,
+    keys: Sequence[int],
+    scales: Sequence[float] = DEFAULT_SCALES,
+    climbing: Optional[dict] = None,
+    repeats: int = 3,
+    warmup: int = 1,
+    with_reference: bool = True,
+) -> dict:
     """Seconds per image of :func:`infer_cams` (and of the straightforward baseline).
 
     Asserts that both give the same normalised CAMs (max abs difference < 1e-4).
     """
     device = next(model.parameters()).device
     model.eval()
-    ours = time_fn(lambda: infer_cams(model, img, keys, scales, climbing=climbing),
-                   device, repeats, warmup)
-    out = dict(ours=ours, scales=list(scales), num_classes=len(keys),
-               climbing=climbing is not None, image_hw=list(img.shape[:2]))
+    ours = time_fn(
+        lambda: infer_cams(model, img, keys, scales, climbing=climbing), device, repeats, warmup
+    )
+    out = dict(
+        ours=ours,
+        scales=list(scales),
+        num_classes=len(keys),
+        climbing=climbing is not None,
+        image_hw=list(img.shape[:2]),
+    )
     if with_reference and climbing is None:
         _, _, to_rgb = normalisation_of(model)
         t = torch.from_numpy(np.ascontiguousarray(img[..., ::-1] if to_rgb else img))
@@ -164,18 +200,27 @@ def cam_benchmark(model: torch.nn.Module, img: np.ndarray, keys: Sequence[int],
         ref = time_fn(lambda: reference_cams(model, t, keys, scales), device, repeats, warmup)
         a = infer_cams(model, img, keys, scales)
         b = reference_cams(model, t, keys, scales)
-        diff = max(float(np.abs(a['cam'] - b['cam']).max()),
-                   float(np.abs(a['high_res'] - b['high_res']).max()))
+        diff = max(
+            float(np.abs(a['cam'] - b['cam']).max()),
+            float(np.abs(a['high_res'] - b['high_res']).max()),
+        )
         if diff >= 1e-4:
             raise AssertionError(f'infer_cams differs from the reference by {diff}')
-        out.update(reference=ref, max_abs_diff=diff,
-                   speedup=ref['median_s'] / ours['median_s'])
+        out.update(reference=ref, max_abs_diff=diff, speedup=ref['median_s'] / ours['median_s'])
     return out
 
 
-def random_walk_benchmark(model: torch.nn.Module, img: np.ndarray, num_classes: int = 2,
-                          repeats: int = 3, warmup: int = 1, with_dense: bool = False,
-                          radius: int = 5, beta: float = 10.0, exp_times: int = 8) -> dict:
+def random_walk_benchmark(
+    model: torch.nn.Module,
+    img: np.ndarray,
+    num_classes: int = 2,
+    repeats: int = 3,
+    warmup: int = 1,
+    with_dense: bool = False,
+    radius: int = 5,
+    beta: float = 10.0,
+    exp_times: int = 8,
+) -> dict:
     """Seconds per image of IRN's inference: boundary map, then the random walk.
 
     The boundary map comes from ``model.edge_map`` on the real image (and its flip); the
@@ -202,31 +247,34 @@ def random_walk_benchmark(model: torch.nn.Module, img: np.ndarray, num_classes: 
     edge = edge[:h, :w].float()
     gen = torch.Generator().manual_seed(0)
     x = torch.rand(num_classes, *edge.shape, generator=gen).to(edge.device)
-    out = dict(image_hw=list(img.shape[:2]), grid_hw=list(edge.shape), num_classes=num_classes,
-               edge=edge_t)
+    out = dict(
+        image_hw=list(img.shape[:2]), grid_hw=list(edge.shape), num_classes=num_classes, edge=edge_t
+    )
     mat = affinity_matrix(edge.cpu(), radius, beta, sparse=True)
-    out.update(nonzeros=int(mat.nnz),
-               sparse_matrix_mb=(mat.data.nbytes + mat.indices.nbytes + mat.indptr.nbytes) / 2**20,
-               dense_matrix_mb=edge.numel()**2 * 4 / 2**20)
+    out.update(
+        nonzeros=int(mat.nnz),
+        sparse_matrix_mb=(mat.data.nbytes + mat.indices.nbytes + mat.indptr.nbytes) / 2**20,
+        dense_matrix_mb=edge.numel() ** 2 * 4 / 2**20,
+    )
     kwargs = dict(radius=radius, beta=beta, exp_times=exp_times)
-    out['sparse'] = time_fn(lambda: random_walk(x, edge, method='sparse', **kwargs), device,
-                            repeats, warmup)
+    out['sparse'] = time_fn(
+        lambda: random_walk(x, edge, method='sparse', **kwargs), device, repeats, warmup
+    )
     if with_dense:
-        out['dense'] = time_fn(lambda: random_walk(x, edge, method='dense', **kwargs), device,
-                               1, 0)
+        out['dense'] = time_fn(lambda: random_walk(x, edge, method='dense', **kwargs), device, 1, 0)
         a = random_walk(x, edge, method='sparse', **kwargs)
         b = random_walk(x, edge, method='dense', **kwargs)
         a, b = a / a.max(), b / b.max()
         diff = float((a.cpu() - b.cpu()).abs().max())
         if diff >= 1e-4:
             raise AssertionError(f'sparse and dense random walks differ by {diff}')
-        out.update(max_abs_diff=diff,
-                   speedup=out['dense']['median_s'] / out['sparse']['median_s'])
+        out.update(max_abs_diff=diff, speedup=out['dense']['median_s'] / out['sparse']['median_s'])
     return out
 
 
-def inference_benchmark(model: torch.nn.Module, batch: dict, repeats: int = 5,
-                        warmup: int = 1) -> dict:
+def inference_benchmark(
+    model: torch.nn.Module, batch: dict, repeats: int = 5, warmup: int = 1
+) -> dict:
     """Images / s of a segmenter's single-scale inference (``test_step``) on ``batch``."""
     device = next(model.parameters()).device
     model.eval()

@@ -29,8 +29,12 @@ REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DONE = '.stage_complete.json'
 
 # References printed beside our measurements (never mixed with them).
-PAPER = dict(method='AMR (Qin et al., AAAI 2022), DeepLabV2 R101', val=68.8, test=69.1,
-             source='as listed in MARS (ICCV 2023) Table 3')
+PAPER = dict(
+    method='AMR (Qin et al., AAAI 2022), DeepLabV2 R101',
+    val=68.8,
+    test=69.1,
+    source='as listed in MARS (ICCV 2023) Table 3',
+)
 MODEL_ZOO = (  # mmseg 1.x model zoo, VOC12+aug, fully supervised, 512x512 (mIoU / ms+flip)
     ('deeplabv3_r50-d8_4xb4-20k_voc12aug-512x512', 76.17, 77.42),
     ('deeplabv3_r101-d8_4xb4-20k_voc12aug-512x512', 78.70, 79.95),
@@ -45,8 +49,9 @@ def _fill(value, names: dict):
     return value
 
 
-def stage_command(stage: dict, work_dir: str, names: dict, launcher: str, gpus: int,
-                  resume: bool) -> list[str]:
+def stage_command(
+    stage: dict, work_dir: str, names: dict, launcher: str, gpus: int, resume: bool
+) -> list[str]:
     """The command line that trains one stage."""
     opts = [f'{k}={_fill(v, names)}' for k, v in stage.get('cfg_options', {}).items()]
     config = osp.join(REPO, stage['config'])
@@ -89,11 +94,13 @@ def _read_json(path: str) -> Optional[dict]:
         return json.load(f)
 
 
-def run_pipeline(pipeline_config: str,
-                 work_root: Optional[str] = None,
-                 launcher: str = 'none',
-                 gpus: int = 1,
-                 only: Optional[list[str]] = None) -> dict:
+def run_pipeline(
+    pipeline_config: str,
+    work_root: Optional[str] = None,
+    launcher: str = 'none',
+    gpus: int = 1,
+    only: Optional[list[str]] = None,
+) -> dict:
     """Run (or finish) every stage of ``pipeline_config`` and write the report.
 
     Args:
@@ -121,20 +128,26 @@ def run_pipeline(pipeline_config: str,
         if osp.isfile(done) or (only and stage['name'] not in only):
             rec = _read_json(done)
             if rec is None:
-                raise RuntimeError(f"stage {stage['name']} is not complete ({done} missing)")
+                raise RuntimeError(f'stage {stage["name"]} is not complete ({done} missing)')
             rec['skipped'] = True
             records.append(rec)
             names[stage['name'] + '_checkpoint'] = last_checkpoint(work_dir)
-            print(f"[pipeline] {stage['name']}: complete, skipped", flush=True)
+            print(f'[pipeline] {stage["name"]}: complete, skipped', flush=True)
             continue
         resume = osp.isfile(osp.join(work_dir, 'last_checkpoint'))
         cmd = stage_command(stage, work_dir, names, launcher, gpus, resume)
-        print(f"[pipeline] {stage['name']}: {shlex.join(cmd)}", flush=True)
+        print(f'[pipeline] {stage["name"]}: {shlex.join(cmd)}', flush=True)
         start = time.time()
         subprocess.run(cmd, check=True, cwd=os.getcwd())
-        rec = dict(stage=stage['name'], config=stage['config'], work_dir=work_dir,
-                   command=shlex.join(cmd), resumed=resume,
-                   wall_time_s=round(time.time() - start, 1), skipped=False)
+        rec = dict(
+            stage=stage['name'],
+            config=stage['config'],
+            work_dir=work_dir,
+            command=shlex.join(cmd),
+            resumed=resume,
+            wall_time_s=round(time.time() - start, 1),
+            skipped=False,
+        )
         save_json(done, rec)
         records.append(rec)
         names[stage['name'] + '_checkpoint'] = last_checkpoint(work_dir)
@@ -152,20 +165,33 @@ def build_report(pipeline_config: str, root: str, records: list[dict], pcfg: Con
     for r in records:
         cam = _read_json(osp.join(r['work_dir'], 'cam_metrics.json'))
         if cam is not None:
-            metrics['seed'] = {'stage': r['stage'], 'bg_threshold': cam.get('bg_threshold'),
-                               **cam['metrics']}
+            metrics['seed'] = {
+                'stage': r['stage'],
+                'bg_threshold': cam.get('bg_threshold'),
+                **cam['metrics'],
+            }
         mask = _read_json(osp.join(r['work_dir'], 'mask_metrics.json'))
         if mask is not None:
-            metrics['mask'] = {'stage': r['stage'], 'bg_threshold': mask.get('bg_threshold'),
-                               **{k.split('/')[-1]: v for k, v in mask['metrics'].items()}}
+            metrics['mask'] = {
+                'stage': r['stage'],
+                'bg_threshold': mask.get('bg_threshold'),
+                **{k.split('/')[-1]: v for k, v in mask['metrics'].items()},
+            }
     seg = pcfg.get('segmentation_stage')
     if seg in by_name:
         scalars = last_scalars(by_name[seg]['work_dir'])
-        metrics['val'] = dict(stage=seg, **{k: v for k, v in scalars.items()
-                                            if k in ('mIoU', 'aAcc', 'mAcc')})
-    return dict(pipeline=pipeline_config, work_root=root, description=pcfg.get('description'),
-                stages=records, metrics=metrics, paper=PAPER,
-                model_zoo=[dict(config=c, mIoU=m, ms_flip=f) for c, m, f in MODEL_ZOO])
+        metrics['val'] = dict(
+            stage=seg, **{k: v for k, v in scalars.items() if k in ('mIoU', 'aAcc', 'mAcc')}
+        )
+    return dict(
+        pipeline=pipeline_config,
+        work_root=root,
+        description=pcfg.get('description'),
+        stages=records,
+        metrics=metrics,
+        paper=PAPER,
+        model_zoo=[dict(config=c, mIoU=m, ms_flip=f) for c, m, f in MODEL_ZOO],
+    )
 
 
 def _headline(entry: Optional[dict], keys: tuple[str, ...]) -> str:
@@ -180,24 +206,40 @@ def _headline(entry: Optional[dict], keys: tuple[str, ...]) -> str:
 def report_markdown(report: dict) -> str:
     """Render the report as markdown."""
     m = report['metrics']
-    lines = [f"# Pipeline report: `{report['pipeline']}`", '']
+    lines = [f'# Pipeline report: `{report["pipeline"]}`', '']
     if report.get('description'):
         lines += [report['description'], '']
-    lines += ['## Measured here', '', '| figure | mIoU | split / note |', '|---|---|---|',
-              f"| seed (CAM) | {_headline(m.get('seed'), ('mIoU',))} | train, background "
-              f"{(m.get('seed') or {}).get('bg_threshold')} (sweep best, selected with GT: "
-              f"{_headline(m.get('seed'), ('best_mIoU_gt_selected',))}) |",
-              f"| pseudo mask (IRN) | {_headline(m.get('mask'), ('mIoU',))} | train, background "
-              f"{(m.get('mask') or {}).get('bg_threshold')} |",
-              f"| segmenter | {_headline(m.get('val'), ('mIoU',))} | val, single scale |", '',
-              '## Stages', '', '| stage | wall time (s) | skipped | command |', '|---|---|---|---|']
+    lines += [
+        '## Measured here',
+        '',
+        '| figure | mIoU | split / note |',
+        '|---|---|---|',
+        f'| seed (CAM) | {_headline(m.get("seed"), ("mIoU",))} | train, background '
+        f'{(m.get("seed") or {}).get("bg_threshold")} (sweep best, selected with GT: '
+        f'{_headline(m.get("seed"), ("best_mIoU_gt_selected",))}) |',
+        f'| pseudo mask (IRN) | {_headline(m.get("mask"), ("mIoU",))} | train, background '
+        f'{(m.get("mask") or {}).get("bg_threshold")} |',
+        f'| segmenter | {_headline(m.get("val"), ("mIoU",))} | val, single scale |',
+        '',
+        '## Stages',
+        '',
+        '| stage | wall time (s) | skipped | command |',
+        '|---|---|---|---|',
+    ]
     for r in report['stages']:
-        lines.append(f"| {r['stage']} | {r['wall_time_s']} | {r['skipped']} | "
-                     f"`{r['command']}` |")
+        lines.append(f'| {r["stage"]} | {r["wall_time_s"]} | {r["skipped"]} | `{r["command"]}` |')
     p = report['paper']
-    lines += ['', '## References (not run here)', '', '| method | val | test | source |',
-              '|---|---|---|---|', f"| {p['method']} | {p['val']} | {p['test']} | {p['source']} |"]
+    lines += [
+        '',
+        '## References (not run here)',
+        '',
+        '| method | val | test | source |',
+        '|---|---|---|---|',
+        f'| {p["method"]} | {p["val"]} | {p["test"]} | {p["source"]} |',
+    ]
     for z in report['model_zoo']:
-        lines.append(f"| mmseg `{z['config']}` (fully supervised) | {z['mIoU']} "
-                     f"(ms+flip {z['ms_flip']}) | - | mmseg model zoo |")
+        lines.append(
+            f'| mmseg `{z["config"]}` (fully supervised) | {z["mIoU"]} '
+            f'(ms+flip {z["ms_flip"]}) | - | mmseg model zoo |'
+        )
     return '\n'.join(lines) + '\n'

@@ -11,12 +11,19 @@ from projects.amr.cam.inference import infer_cams
 
 def tiny_classifier():
     with DefaultScope.overwrite_default_scope('mmpretrain'):
-        model = MODELS.build(dict(
-            type='CAMClassifier',
-            data_preprocessor=dict(type='ClsDataPreprocessor', mean=[123.675, 116.28, 103.53],
-                                   std=[58.395, 57.12, 57.375], to_rgb=True),
-            backbone=dict(type='EfficientNetLite', pretrained=False),
-            head=dict(type='CAMHead', in_channels=1280, num_classes=20)))
+        model = MODELS.build(
+            dict(
+                type='CAMClassifier',
+                data_preprocessor=dict(
+                    type='ClsDataPreprocessor',
+                    mean=[123.675, 116.28, 103.53],
+                    std=[58.395, 57.12, 57.375],
+                    to_rgb=True,
+                ),
+                backbone=dict(type='EfficientNetLite', pretrained=False),
+                head=dict(type='CAMHead', in_channels=1280, num_classes=20),
+            )
+        )
     torch.manual_seed(0)
     # give every BN the statistics of a batch (momentum 1, one forward in training mode), so
     # that the randomly initialised network keeps its activations at unit scale in eval mode
@@ -38,8 +45,9 @@ def test_reference_equals_batched_inference():
     img = rng.integers(0, 256, (70, 90, 3), dtype=np.uint8)
     keys, scales = [3, 11], (1.0, 0.5, 1.5)
     ours = infer_cams(model, img, keys, scales)
-    ref = reference_cams(model, torch.from_numpy(img[..., ::-1].copy()).permute(2, 0, 1), keys,
-                         scales)
+    ref = reference_cams(
+        model, torch.from_numpy(img[..., ::-1].copy()).permute(2, 0, 1), keys, scales
+    )
     assert ours['high_res'].max() > 0.9  # both classes are active, normalised to ~1
     np.testing.assert_allclose(ours['cam'], ref['cam'], atol=1e-5)
     np.testing.assert_allclose(ours['high_res'], ref['high_res'], atol=1e-5)

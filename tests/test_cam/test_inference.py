@@ -16,11 +16,10 @@ from projects.amr.cam import (
 
 
 class _Pre(nn.Module):
-
     def __init__(self):
         super().__init__()
-        self.register_buffer('mean', torch.tensor([120., 110., 100.]).view(3, 1, 1))
-        self.register_buffer('std', torch.tensor([60., 55., 50.]).view(3, 1, 1))
+        self.register_buffer('mean', torch.tensor([120.0, 110.0, 100.0]).view(3, 1, 1))
+        self.register_buffer('std', torch.tensor([60.0, 55.0, 50.0]).view(3, 1, 1))
         self.to_rgb = True
 
 
@@ -85,9 +84,9 @@ def test_scale_order_irrelevant(image):
 
 def test_channel_order_and_tensor_input(image):
     model = TinyCAM()
-    a = infer_cams(model, image, keys=[4], scales=(1.0, ))
+    a = infer_cams(model, image, keys=[4], scales=(1.0,))
     rgb = torch.from_numpy(image[..., ::-1].copy()).permute(2, 0, 1)
-    b = infer_cams(model, rgb, keys=[4], scales=(1.0, ))
+    b = infer_cams(model, rgb, keys=[4], scales=(1.0,))
     np.testing.assert_allclose(a['high_res'], b['high_res'], atol=1e-6)
 
 
@@ -104,17 +103,22 @@ def test_two_branch_fusion(image):
     w = infer_cams(two, image, keys=[0, 9], scales=SCALES, branch_weights=(1.0, 0.0))
     np.testing.assert_allclose(w['high_res'], a, atol=1e-5)
     with pytest.raises(ValueError):
-        infer_cams(two, image, keys=[0], scales=SCALES, branch_weights=(1.0, ))
+        infer_cams(two, image, keys=[0], scales=SCALES, branch_weights=(1.0,))
 
 
 def test_climbing(image):
     model = TinyCAM()
-    plain = infer_cams(model, image, keys=[2, 6], scales=(1.0, ))
+    plain = infer_cams(model, image, keys=[2, 6], scales=(1.0,))
     # one iteration accumulates only the clean map: identical after normalisation
-    one = infer_cams(model, image, keys=[2, 6], scales=(1.0, ), climbing=dict(iters=1))
+    one = infer_cams(model, image, keys=[2, 6], scales=(1.0,), climbing=dict(iters=1))
     np.testing.assert_allclose(one['high_res'], plain['high_res'], atol=1e-4)
-    climbed = infer_cams(model, image, keys=[2, 6], scales=(1.0, 0.5),
-                         climbing=dict(iters=4, step=0.08, lam=7.0, mask_thr=0.5))
+    climbed = infer_cams(
+        model,
+        image,
+        keys=[2, 6],
+        scales=(1.0, 0.5),
+        climbing=dict(iters=4, step=0.08, lam=7.0, mask_thr=0.5),
+    )
     assert climbed['high_res'].shape == plain['high_res'].shape
     np.testing.assert_allclose(climbed['high_res'].reshape(2, -1).max(1), 1, atol=1e-4)
     assert all(p.grad is None for p in model.parameters())
@@ -133,7 +137,7 @@ def test_seed_and_ir_labels():
     rng = np.random.default_rng(0)
     img = rng.integers(0, 256, size=(20, 24, 3), dtype=np.uint8)
     hr = np.zeros((2, 20, 24), np.float32)
-    hr[0, :, :8] = 1.0   # class 4: confident
+    hr[0, :, :8] = 1.0  # class 4: confident
     hr[1, :, 16:] = 0.45  # class 9: between bg 0.33 and fg 0.60 -> unsure
     cam = dict(keys=np.array([4, 9]), high_res=hr)
     seed = make_seed_label(cam, 0.2)

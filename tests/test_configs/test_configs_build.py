@@ -41,4 +41,4 @@ def test_pipeline_config_names_existing_stage_configs(path):
             *head, last = key.split('.')
             for part in head:  # every overridden key must already exist in the stage config
                 parent = parent[int(part)] if part.isdigit() else parent[part]
-            assert last in parent, f"{stage['config']}: no key {key}"
+            assert last in parent, f'{stage["config"]}: no key {key}'

@@ -49,8 +49,9 @@ def test_config_builds_and_follows_the_recipe(path):
     cfg = Config.fromfile(path)
     assert cfg.default_scope == 'mmseg' and 'projects.amr' in cfg.custom_imports.imports
     assert cfg.model.type == 'CRFEncoderDecoder'
-    assert cfg.model.test_cfg.crf == dict(enabled=False, iters=10, pos_w=3, pos_xy_std=1,
-                                          bi_w=4, bi_xy_std=67, bi_rgb_std=3)
+    assert cfg.model.test_cfg.crf == dict(
+        enabled=False, iters=10, pos_w=3, pos_xy_std=1, bi_w=4, bi_xy_std=67, bi_rgb_std=3
+    )
     head = cfg.model.decode_head
     assert head.type == 'DeepLabV2Head' and head.num_classes == 21
     assert head.loss_decode.avg_non_ignore is True
@@ -79,8 +80,11 @@ def test_config_builds_and_follows_the_recipe(path):
         model = MODELS.build(_offline(cfg).model)
     model.init_weights()
     # every trainable parameter of the head is reached; frozen BN has no trainable parameter
-    assert not any(p.requires_grad for n, p in model.backbone.named_parameters() if 'bn' in n
-                   and '_r101-' in path)
+    assert not any(
+        p.requires_grad
+        for n, p in model.backbone.named_parameters()
+        if 'bn' in n and '_r101-' in path
+    )
     model.eval()
     with torch.no_grad():
         out = model(torch.rand(1, 3, 33, 33), mode='tensor')
@@ -106,8 +110,9 @@ def _tiny_voc(root: str, n_train: int = 4, n_val: int = 2) -> str:
     ids = [f'2007_{i:06d}' for i in range(n_train + n_val)]
     for i in ids:
         h, w = rng.integers(40, 70, size=2)
-        mmcv.imwrite(rng.integers(0, 255, (h, w, 3), dtype=np.uint8),
-                     osp.join(voc, 'JPEGImages', f'{i}.jpg'))
+        mmcv.imwrite(
+            rng.integers(0, 255, (h, w, 3), dtype=np.uint8), osp.join(voc, 'JPEGImages', f'{i}.jpg')
+        )
         mask = rng.integers(0, 21, (h, w), dtype=np.uint8)
         mmcv.imwrite(mask, osp.join(voc, 'SegmentationClass', f'{i}.png'))
         mmcv.imwrite(mask, osp.join(voc, 'SegmentationClassAug', f'{i}.png'))

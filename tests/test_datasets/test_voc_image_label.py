@@ -23,18 +23,38 @@ SEG = 'ImageSets/Segmentation'
 # that the segmentation mask does not contain (objects left unlabelled in the SBD/VOC masks),
 # with the classes only in the npy labels (0-based). The mask labels never add a class.
 KNOWN_NPY_MINUS_MASK = {
-    '2008_000196': [4], '2008_001862': [4, 14], '2008_007567': [4],
-    '2008_007664': [8, 10, 14], '2010_000001': [8], '2010_002168': [6], '2010_005628': [8],
-    '2010_005853': [8], '2010_005938': [8], '2011_001547': [8], '2011_001900': [14],
+    '2008_000196': [4],
+    '2008_001862': [4, 14],
+    '2008_007567': [4],
+    '2008_007664': [8, 10, 14],
+    '2010_000001': [8],
+    '2010_002168': [6],
+    '2010_005628': [8],
+    '2010_005853': [8],
+    '2010_005938': [8],
+    '2011_001547': [8],
+    '2011_001900': [14],
     '2011_002147': [8],
 }
 
 
-def build(root, ann='train_aug', source='npy', label_file=VOC_MINI_LABELS,
-          seg='SegmentationClassAug', **kwargs):
-    return VOCImageLabelDataset(data_root=root, ann_file=f'{SEG}/{ann}.txt',
-                                label_source=source, label_file=label_file,
-                                data_prefix=dict(seg_map_path=seg), pipeline=[], **kwargs)
+def build(
+    root,
+    ann='train_aug',
+    source='npy',
+    label_file=VOC_MINI_LABELS,
+    seg='SegmentationClassAug',
+    **kwargs,
+):
+    return VOCImageLabelDataset(
+        data_root=root,
+        ann_file=f'{SEG}/{ann}.txt',
+        label_source=source,
+        label_file=label_file,
+        data_prefix=dict(seg_map_path=seg),
+        pipeline=[],
+        **kwargs,
+    )
 
 
 def test_voc_mini_npy_labels(voc_mini_root):
@@ -66,8 +86,9 @@ def test_label_sources_agree_except_known(voc_mini_root):
     val_npy = build(voc_mini_root, 'val', seg='SegmentationClass')
     val_mask = build(voc_mini_root, 'val', source='mask', seg='SegmentationClass')
     for i in range(len(val_npy)):
-        np.testing.assert_array_equal(val_npy.get_data_info(i)['gt_label'],
-                                      val_mask.get_data_info(i)['gt_label'])
+        np.testing.assert_array_equal(
+            val_npy.get_data_info(i)['gt_label'], val_mask.get_data_info(i)['gt_label']
+        )
 
 
 def test_xml_labels_include_difficult(tmp_path, demo_root):
@@ -76,9 +97,11 @@ def test_xml_labels_include_difficult(tmp_path, demo_root):
     os.makedirs(osp.join(root, 'Annotations'))
     ids = read_id_list(osp.join(root, SEG, 'train.txt'))
     for img_id in ids:
-        objs = ''.join(f'<object><name>{n}</name><difficult>{d}</difficult>'
-                       f'<part><name>head</name></part></object>'
-                       for n, d in (('dog', 0), ('person', 1)))
+        objs = ''.join(
+            f'<object><name>{n}</name><difficult>{d}</difficult>'
+            f'<part><name>head</name></part></object>'
+            for n, d in (('dog', 0), ('person', 1))
+        )
         with open(osp.join(root, 'Annotations', img_id + '.xml'), 'w') as f:
             f.write(f'<annotation>{objs}</annotation>')
     ds = build(root, 'train', source='xml', seg='SegmentationClass')
@@ -96,6 +119,7 @@ def test_demo_labels_match_masks(demo_root):
 
 def test_demo_is_deterministic(tmp_path):
     from projects.amr.datasets.demo import make_demo_voc
+
     a = make_demo_voc(str(tmp_path / 'a'), 3, 1, seed=5)
     b = make_demo_voc(str(tmp_path / 'b'), 3, 1, seed=5)
     for sub in ('JPEGImages', 'SegmentationClass'):
@@ -175,8 +199,12 @@ def test_corrupt_image_names_file(demo_copy):
     path = osp.join(demo_copy, 'JPEGImages', ids[0] + '.jpg')
     with open(path, 'wb') as f:
         f.write(b'\xff\xd8 truncated')
-    ds = VOCImageLabelDataset(data_root=demo_copy, ann_file=f'{SEG}/train.txt',
-                              label_file='cls_labels.npy',
-                              pipeline=[dict(type='LoadImageFromFile')], test_mode=True)
+    ds = VOCImageLabelDataset(
+        data_root=demo_copy,
+        ann_file=f'{SEG}/train.txt',
+        label_file='cls_labels.npy',
+        pipeline=[dict(type='LoadImageFromFile')],
+        test_mode=True,
+    )
     with pytest.raises(Exception, match=ids[0]):
         ds[0]

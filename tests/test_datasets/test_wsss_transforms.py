@@ -64,7 +64,7 @@ def test_crop_pad_is_mask_consistent(hw):
     # the kept pixels form one rectangle of the expected size
     ys, xs = np.nonzero(filled)
     assert filled.sum() == min(512, hw[0]) * min(512, hw[1])
-    assert filled[ys.min():ys.max() + 1, xs.min():xs.max() + 1].all()
+    assert filled[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1].all()
 
 
 def test_crop_keeps_window_from_source():
@@ -72,8 +72,8 @@ def test_crop_keeps_window_from_source():
     img, seg = coord_image(200, 220)  # coordinates < 256 decode exactly
     out = RandomCropPad(crop_size=128)(dict(img=img, gt_seg_map=seg))
     y0, x0 = int(out['img'][0, 0, 0]), int(out['img'][0, 0, 1])
-    np.testing.assert_array_equal(out['img'], img[y0:y0 + 128, x0:x0 + 128].astype(np.float32))
-    np.testing.assert_array_equal(out['gt_seg_map'], seg[y0:y0 + 128, x0:x0 + 128])
+    np.testing.assert_array_equal(out['img'], img[y0 : y0 + 128, x0 : x0 + 128].astype(np.float32))
+    np.testing.assert_array_equal(out['gt_seg_map'], seg[y0 : y0 + 128, x0 : x0 + 128])
 
 
 def test_cutout_holes():

@@ -28,14 +28,23 @@ def _model(state: str = None):
     from mmpretrain.registry import MODELS
 
     import projects.amr  # noqa: F401  (registers the classifier)
+
     torch.manual_seed(0)
-    model = MODELS.build(dict(
-        type='CAMClassifier',
-        backbone=dict(type='EfficientNetLite', out_stride=16, out_indices=(3, ),
-                      pretrained=False),
-        head=dict(type='CAMHead', in_channels=1280, num_classes=20),
-        data_preprocessor=dict(type='ClsDataPreprocessor', mean=[123.675, 116.28, 103.53],
-                               std=[58.395, 57.12, 57.375], to_rgb=True)))
+    model = MODELS.build(
+        dict(
+            type='CAMClassifier',
+            backbone=dict(
+                type='EfficientNetLite', out_stride=16, out_indices=(3,), pretrained=False
+            ),
+            head=dict(type='CAMHead', in_channels=1280, num_classes=20),
+            data_preprocessor=dict(
+                type='ClsDataPreprocessor',
+                mean=[123.675, 116.28, 103.53],
+                std=[58.395, 57.12, 57.375],
+                to_rgb=True,
+            ),
+        )
+    )
     if state is not None:
         model.load_state_dict(torch.load(state, map_location='cpu', weights_only=True))
     return model.eval()
@@ -45,13 +54,13 @@ def _model(state: str = None):
 def setup(tmp_path_factory):
     root = osp.normpath(osp.join(osp.dirname(VOC_MINI_LABELS), '..', 'VOCdevkit', 'VOC2012'))
     if not osp.isdir(root):
-        pytest.skip(f'real-data test: {root} is absent (../shared/data/voc-mini beside the '
-                    'repository)')
+        pytest.skip(
+            f'real-data test: {root} is absent (../shared/data/voc-mini beside the repository)'
+        )
     tmp = tmp_path_factory.mktemp('plh')
     seg = osp.join(root, 'ImageSets', 'Segmentation')
     train = open(osp.join(seg, 'train.txt')).read().split()[:N_EVAL]
-    extra = [i for i in open(osp.join(seg, 'train_aug.txt')).read().split()
-             if i not in train][:1]
+    extra = [i for i in open(osp.join(seg, 'train_aug.txt')).read().split() if i not in train][:1]
     # a copy at 1/3 resolution keeps the test fast on a 2-core CPU
     small = tmp / 'VOC2012'
     for sub in ('JPEGImages', 'SegmentationClass'):
@@ -59,29 +68,46 @@ def setup(tmp_path_factory):
     for img_id in train + extra:
         img = Image.open(osp.join(root, 'JPEGImages', img_id + '.jpg'))
         size = (img.width // 3, img.height // 3)
-        img.resize(size, Image.BICUBIC).save(small / 'JPEGImages' / (img_id + '.jpg'),
-                                             quality=95)
+        img.resize(size, Image.BICUBIC).save(small / 'JPEGImages' / (img_id + '.jpg'), quality=95)
         if img_id in train:
             Image.open(osp.join(root, 'SegmentationClass', img_id + '.png')).resize(
-                size, Image.NEAREST).save(small / 'SegmentationClass' / (img_id + '.png'))
+                size, Image.NEAREST
+            ).save(small / 'SegmentationClass' / (img_id + '.png'))
     (tmp / 'list.txt').write_text('\n'.join(train + extra) + '\n')
     (tmp / 'eval.txt').write_text('\n'.join(train) + '\n')
-    ds_cfg = dict(type='VOCImageLabelDataset', data_root=str(small),
-                  ann_file=str(tmp / 'list.txt'), label_source='npy',
-                  label_file=VOC_MINI_LABELS,
-                  data_prefix=dict(img_path='JPEGImages', seg_map_path='SegmentationClassAug'))
+    ds_cfg = dict(
+        type='VOCImageLabelDataset',
+        data_root=str(small),
+        ann_file=str(tmp / 'list.txt'),
+        label_source='npy',
+        label_file=VOC_MINI_LABELS,
+        data_prefix=dict(img_path='JPEGImages', seg_map_path='SegmentationClassAug'),
+    )
     cfg = Config(dict(train_dataloader=dict(dataset=ds_cfg)))
     state = str(tmp / 'model.pth')
     torch.save(_model().state_dict(), state)
-    return SimpleNamespace(tmp=tmp, cfg=cfg, ids=train + extra, train=train, state=state,
-                           eval_ann=str(tmp / 'eval.txt'))
+    return SimpleNamespace(
+        tmp=tmp,
+        cfg=cfg,
+        ids=train + extra,
+        train=train,
+        state=state,
+        eval_ann=str(tmp / 'eval.txt'),
+    )
 
 
 def _kwargs(setup, out_dir):
     dataset = build_cam_dataset(setup.cfg)
     eval_ids, seg_dir = eval_sources(dataset, setup.eval_ann, 'SegmentationClass')
-    return dict(dataset=dataset, out_dir=out_dir, scales=SCALES, eval_ids=eval_ids,
-                eval_seg_dir=seg_dir, num_vis=2, log_interval=0)
+    return dict(
+        dataset=dataset,
+        out_dir=out_dir,
+        scales=SCALES,
+        eval_ids=eval_ids,
+        eval_seg_dir=seg_dir,
+        num_vis=2,
+        log_interval=0,
+    )
 
 
 def _snapshot(out_dir):
@@ -90,8 +116,11 @@ def _snapshot(out_dir):
     for sub in ('cams', 'seeds', 'ir_labels'):
         for f in sorted(os.listdir(osp.join(out_dir, sub))):
             p = osp.join(out_dir, sub, f)
-            out[f'{sub}/{f}'] = (np.load(p, allow_pickle=True).item() if f.endswith('.npy')
-                                 else np.asarray(Image.open(p)))
+            out[f'{sub}/{f}'] = (
+                np.load(p, allow_pickle=True).item()
+                if f.endswith('.npy')
+                else np.asarray(Image.open(p))
+            )
     return out
 
 
@@ -107,7 +136,6 @@ def _assert_same(a, b):
 
 
 class _Vis:
-
     def __init__(self):
         self.images = []
 
@@ -120,11 +148,15 @@ def reference(setup):
     """One complete single-process run through the hook (the reference outputs)."""
     work = str(setup.tmp / 'ref')
     os.makedirs(work)
-    hook = PseudoLabelHook(eval_ann_file=setup.eval_ann, scales=SCALES, num_vis=2,
-                           log_interval=0)
+    hook = PseudoLabelHook(eval_ann_file=setup.eval_ann, scales=SCALES, num_vis=2, log_interval=0)
     vis = _Vis()
-    runner = SimpleNamespace(model=_model(setup.state), cfg=setup.cfg, work_dir=work,
-                             logger=MMLogger.get_current_instance(), visualizer=vis)
+    runner = SimpleNamespace(
+        model=_model(setup.state),
+        cfg=setup.cfg,
+        work_dir=work,
+        logger=MMLogger.get_current_instance(),
+        visualizer=vis,
+    )
     hook.after_train(runner)
     return SimpleNamespace(work=work, hook=hook, vis=vis, files=_snapshot(work))
 
@@ -136,8 +168,13 @@ def test_hook_writes_expected_files(setup, reference):
         cam = reference.files[f'cams/{img_id}.npy']
         seed = reference.files[f'seeds/{img_id}.png']
         ir = reference.files[f'ir_labels/{img_id}.png']
-        h, w = np.asarray(Image.open(osp.join(
-            setup.cfg.train_dataloader.dataset.data_root, 'JPEGImages', img_id + '.jpg'))).shape[:2]
+        h, w = np.asarray(
+            Image.open(
+                osp.join(
+                    setup.cfg.train_dataloader.dataset.data_root, 'JPEGImages', img_id + '.jpg'
+                )
+            )
+        ).shape[:2]
         assert cam['high_res'].shape == (len(cam['keys']), h, w)
         assert cam['cam'].shape == (len(cam['keys']), -(-h // 4), -(-w // 4))
         assert seed.dtype == np.uint8 and seed.shape == (h, w)
@@ -149,7 +186,8 @@ def test_hook_writes_expected_files(setup, reference):
     assert metrics['metrics']['best_mIoU_gt_selected'] >= metrics['metrics']['mIoU']
     assert len(metrics['details']['miou']) == 19
     assert sorted(os.listdir(osp.join(work, 'cam_vis'))) == sorted(
-        i + '.jpg' for i in setup.train[:2])
+        i + '.jpg' for i in setup.train[:2]
+    )
     assert len(reference.vis.images) == 2
     assert not [f for _, _, fs in os.walk(work) for f in fs if f.startswith('.tmp-')]
 
@@ -158,8 +196,7 @@ def test_second_run_skips(setup, reference):
     stamps = {f: os.stat(osp.join(reference.work, f)).st_mtime_ns for f in reference.files}
     res = generate_pseudo_labels(_model(setup.state), **_kwargs(setup, reference.work))
     assert res['num_computed'] == 0
-    assert stamps == {f: os.stat(osp.join(reference.work, f)).st_mtime_ns
-                      for f in reference.files}
+    assert stamps == {f: os.stat(osp.join(reference.work, f)).st_mtime_ns for f in reference.files}
     assert res['metrics'] == reference.hook.last_result['metrics']
 
 
@@ -193,9 +230,11 @@ def _free_port() -> int:
 
 def _worker(rank, world_size, port, setup_dict, out, threads):
     import torch.distributed as dist
+
     torch.set_num_threads(threads)
-    dist.init_process_group('gloo', init_method=f'tcp://127.0.0.1:{port}', rank=rank,
-                            world_size=world_size)
+    dist.init_process_group(
+        'gloo', init_method=f'tcp://127.0.0.1:{port}', rank=rank, world_size=world_size
+    )
     try:
         s = SimpleNamespace(**setup_dict)
         s.cfg = Config(s.cfg)
@@ -208,8 +247,7 @@ def test_two_ranks_equal_one(setup, reference):
     out = str(setup.tmp / 'two_ranks')
     d = dict(vars(setup))
     d['cfg'] = setup.cfg.to_dict()
-    mp.spawn(_worker, args=(2, _free_port(), d, out, torch.get_num_threads()), nprocs=2,
-             join=True)
+    mp.spawn(_worker, args=(2, _free_port(), d, out, torch.get_num_threads()), nprocs=2, join=True)
     _assert_same(_snapshot(out), reference.files)
     one = json.load(open(osp.join(reference.work, 'cam_metrics.json')))
     two = json.load(open(osp.join(out, 'cam_metrics.json')))

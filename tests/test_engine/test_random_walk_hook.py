@@ -24,7 +24,7 @@ def _make_data(root):
     h4, w4 = -(-H // 4), -(-W // 4)
     for k, img_id in enumerate(IDS):
         gt = np.zeros((H, W), np.uint8)
-        gt[10:45, 15 + k:60] = k % 3 + 1
+        gt[10:45, 15 + k : 60] = k % 3 + 1
         img = rng.randint(0, 60, (H, W, 3)).astype(np.uint8)
         img[gt > 0] += 150
         Image.fromarray(img).save(osp.join(voc, 'JPEGImages', img_id + '.jpg'))
@@ -34,8 +34,10 @@ def _make_data(root):
         Image.fromarray(ir).save(osp.join(root, 'ir_labels', img_id + '.png'))
         cam = np.zeros((1, h4, w4), np.float32)
         cam[0, 4:9, 6:12] = 1.0
-        np.save(osp.join(root, 'cams', img_id + '.npy'),
-                dict(keys=np.array([k % 3]), cam=cam, high_res=np.zeros((1, H, W))))
+        np.save(
+            osp.join(root, 'cams', img_id + '.npy'),
+            dict(keys=np.array([k % 3]), cam=cam, high_res=np.zeros((1, H, W))),
+        )
     seg = osp.join(voc, 'ImageSets/Segmentation')
     with open(osp.join(seg, 'train_aug.txt'), 'w') as f:
         f.write('\n'.join(IDS) + '\n')
@@ -48,16 +50,27 @@ def _model_cfg():
     return dict(
         type='IRNet',
         backbone=dict(type='EfficientNetLite', out_indices=(0, 1, 2, 3), pretrained=False),
-        in_channels=(24, 40, 112, 1280), strides=(4, 8, 16, 16),
-        dp_channels=(16, 32, 32, 32), dp_mid_channels=32, radius=5,
-        data_preprocessor=dict(type='ClsDataPreprocessor', mean=[123.675, 116.28, 103.53],
-                               std=[58.395, 57.12, 57.375], to_rgb=True))
+        in_channels=(24, 40, 112, 1280),
+        strides=(4, 8, 16, 16),
+        dp_channels=(16, 32, 32, 32),
+        dp_mid_channels=32,
+        radius=5,
+        data_preprocessor=dict(
+            type='ClsDataPreprocessor',
+            mean=[123.675, 116.28, 103.53],
+            std=[58.395, 57.12, 57.375],
+            to_rgb=True,
+        ),
+    )
 
 
 def _dataset_cfg(voc, root):
-    return dict(type='IRLabelDataset', data_root=voc,
-                ann_file='ImageSets/Segmentation/train_aug.txt',
-                ir_label_dir=osp.join(root, 'ir_labels'))
+    return dict(
+        type='IRLabelDataset',
+        data_root=voc,
+        ann_file='ImageSets/Segmentation/train_aug.txt',
+        ir_label_dir=osp.join(root, 'ir_labels'),
+    )
 
 
 HOOK = dict(exp_times=3, log_interval=0)
@@ -66,34 +79,58 @@ HOOK = dict(exp_times=3, log_interval=0)
 def _runner(root, voc, work_dir):
     from mmengine.config import Config
     from mmengine.runner import Runner
+
     pipeline = [
-        dict(type='LoadImageFromFile'), dict(type='LoadIRLabel'),
+        dict(type='LoadImageFromFile'),
+        dict(type='LoadIRLabel'),
         dict(type='RandomRescale', ratio_range=(0.8, 1.2)),
         dict(type='RandomFlip', prob=0.5, direction='horizontal'),
         dict(type='RandomCropPad', crop_size=64, seg_pad_val=255),
-        dict(type='PackIRInputs', label_scale=0.25)
+        dict(type='PackIRInputs', label_scale=0.25),
     ]
-    cfg = Config(dict(
-        default_scope='mmpretrain', work_dir=work_dir, model=_model_cfg(),
-        train_dataloader=dict(batch_size=2, num_workers=0, drop_last=True,
-                              sampler=dict(type='DefaultSampler', shuffle=True),
-                              dataset=dict(**_dataset_cfg(voc, root), pipeline=pipeline)),
-        optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.1, momentum=1e-4,
-                                          weight_decay=1e-4),
-                           paramwise_cfg=dict(custom_keys={'dp_branch': dict(lr_mult=10.)})),
-        param_scheduler=[dict(type='PolyLR', power=0.9, by_epoch=True, begin=0, end=1,
-                              convert_to_iter_based=True)],
-        train_cfg=dict(type='EpochBasedTrainLoop', max_epochs=1),
-        custom_hooks=[dict(type='RandomWalkHook', cam_dir=osp.join(root, 'cams'), **HOOK)],
-        default_hooks=dict(checkpoint=dict(type='CheckpointHook', interval=1),
-                           logger=dict(type='LoggerHook', interval=1)),
-        randomness=dict(seed=0), log_level='WARNING'))
+    cfg = Config(
+        dict(
+            default_scope='mmpretrain',
+            work_dir=work_dir,
+            model=_model_cfg(),
+            train_dataloader=dict(
+                batch_size=2,
+                num_workers=0,
+                drop_last=True,
+                sampler=dict(type='DefaultSampler', shuffle=True),
+                dataset=dict(**_dataset_cfg(voc, root), pipeline=pipeline),
+            ),
+            optim_wrapper=dict(
+                optimizer=dict(type='SGD', lr=0.1, momentum=1e-4, weight_decay=1e-4),
+                paramwise_cfg=dict(custom_keys={'dp_branch': dict(lr_mult=10.0)}),
+            ),
+            param_scheduler=[
+                dict(
+                    type='PolyLR',
+                    power=0.9,
+                    by_epoch=True,
+                    begin=0,
+                    end=1,
+                    convert_to_iter_based=True,
+                )
+            ],
+            train_cfg=dict(type='EpochBasedTrainLoop', max_epochs=1),
+            custom_hooks=[dict(type='RandomWalkHook', cam_dir=osp.join(root, 'cams'), **HOOK)],
+            default_hooks=dict(
+                checkpoint=dict(type='CheckpointHook', interval=1),
+                logger=dict(type='LoggerHook', interval=1),
+            ),
+            randomness=dict(seed=0),
+            log_level='WARNING',
+        )
+    )
     return Runner.from_cfg(cfg)
 
 
 @pytest.fixture(scope='module')
 def trained(tmp_path_factory):
     import projects.amr  # noqa: F401
+
     root = str(tmp_path_factory.mktemp('irn'))
     voc = _make_data(root)
     work_dir = osp.join(root, 'work')
@@ -135,16 +172,23 @@ def _rank_worker(rank, world_size, store, state_path, root, voc, out_dir):
 
     import projects.amr  # noqa: F401
     from projects.amr.engine.hooks.random_walk_hook import make_sem_seg_masks
-    dist.init_process_group('gloo', init_method='file://' + store, rank=rank,
-                            world_size=world_size)
+
+    dist.init_process_group('gloo', init_method='file://' + store, rank=rank, world_size=world_size)
     init_default_scope('mmpretrain')
     model = MODELS.build(_model_cfg())
     model.load_state_dict(torch.load(state_path, weights_only=True))
-    ds = DATASETS.build(dict(**_dataset_cfg(voc, root),
-                             pipeline=[dict(type='LoadImageFromFile')]))
-    make_sem_seg_masks(model, ds, osp.join(root, 'cams'), out_dir, eval_ids=IDS[:3],
-                       eval_seg_dir=osp.join(voc, 'SegmentationClass'),
-                       metrics_file=out_dir + '.json', exp_times=3, log_interval=0)
+    ds = DATASETS.build(dict(**_dataset_cfg(voc, root), pipeline=[dict(type='LoadImageFromFile')]))
+    make_sem_seg_masks(
+        model,
+        ds,
+        osp.join(root, 'cams'),
+        out_dir,
+        eval_ids=IDS[:3],
+        eval_seg_dir=osp.join(voc, 'SegmentationClass'),
+        metrics_file=out_dir + '.json',
+        exp_times=3,
+        log_interval=0,
+    )
     dist.destroy_process_group()
 
 
@@ -154,11 +198,17 @@ def test_two_ranks_equal_one_rank(trained):
     state = osp.join(root, 'state.pth')
     torch.save(runner.model.state_dict(), state)
     out_dir = osp.join(root, 'masks_w2')
-    mp.spawn(_rank_worker, args=(2, osp.join(root, 'store'), state, root, voc, out_dir),
-             nprocs=2, join=True)
+    mp.spawn(
+        _rank_worker,
+        args=(2, osp.join(root, 'store'), state, root, voc, out_dir),
+        nprocs=2,
+        join=True,
+    )
     for img_id in IDS:
-        a, b = (np.asarray(Image.open(osp.join(d, img_id + '.png')))
-                for d in (osp.join(work_dir, 'masks'), out_dir))
+        a, b = (
+            np.asarray(Image.open(osp.join(d, img_id + '.png')))
+            for d in (osp.join(work_dir, 'masks'), out_dir)
+        )
         np.testing.assert_array_equal(a, b)
     m1 = json.load(open(osp.join(work_dir, 'mask_metrics.json')))['metrics']
     m2 = json.load(open(out_dir + '.json'))['metrics']

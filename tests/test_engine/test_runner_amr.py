@@ -58,8 +58,9 @@ def test_one_amr_iteration_on_voc_mini(voc_mini_root, tmp_path):
     for key, value in spotlight.items():
         if key.startswith('backbone.'):
             assert torch.equal(after['spotlight_' + key], value), key
-    assert not torch.equal(after['spotlight_head.classifier.weight'],
-                           spotlight['head.classifier.weight'])
+    assert not torch.equal(
+        after['spotlight_head.classifier.weight'], spotlight['head.classifier.weight']
+    )
     assert osp.isfile(osp.join(cfg.work_dir, 'epoch_1.pth'))
     # the optimiser: compensation backbone x10, classifiers x1, released momentum
     groups = runner.optim_wrapper.optimizer.param_groups

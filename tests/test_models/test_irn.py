@@ -10,14 +10,22 @@ from projects.amr.models.irn import IRNet, PathIndex, pair_affinity, random_walk
 def _line_path(dy, dx):
     """Grid points of the bounding box within one pixel of the segment (0,0)-(dy,dx)."""
     n = dy * dy + dx * dx
-    return {(y, x) for y in range(min(0, dy), max(0, dy) + 1)
-            for x in range(min(0, dx), max(0, dx) + 1) if (dy * x - dx * y)**2 / n < 1}
+    return {
+        (y, x)
+        for y in range(min(0, dy), max(0, dy) + 1)
+        for x in range(min(0, dx), max(0, dx) + 1)
+        if (dy * x - dx * y) ** 2 / n < 1
+    }
 
 
 @pytest.mark.parametrize('radius,expected', [(2, 4), (5, 34), (10, 152)])
 def test_path_index_counts(radius, expected):
-    half_disc = [(y, x) for y in range(radius) for x in range(-radius + 1, radius)
-                 if (y > 0 or x > 0) and x * x + y * y < radius * radius]
+    half_disc = [
+        (y, x)
+        for y in range(radius)
+        for x in range(-radius + 1, radius)
+        if (y > 0 or x > 0) and x * x + y * y < radius * radius
+    ]
     pi = PathIndex(radius)
     assert pi.num_directions == len(half_disc) == expected
     assert sorted(map(tuple, pi.search_dst.tolist())) == sorted(half_disc)
@@ -29,12 +37,13 @@ def test_path_index_tables():
     pi, h, w = PathIndex(4), 11, 13
     paths, src, dst = pi.path_indices(h, w)
     rf = pi.radius_floor
-    assert src.shape == ((h - rf) * (w - 2 * rf), )
+    assert src.shape == ((h - rf) * (w - 2 * rf),)
     assert dst.shape == (pi.num_directions, src.size)
     sy, sx = np.divmod(src, w)
     dy, dx = np.divmod(dst, w)
-    np.testing.assert_array_equal(np.stack([dy - sy, dx - sx], -1),
-                                  np.broadcast_to(pi.search_dst[:, None], dst.shape + (2, )))
+    np.testing.assert_array_equal(
+        np.stack([dy - sy, dx - sx], -1), np.broadcast_to(pi.search_dst[:, None], dst.shape + (2,))
+    )
     assert sum(p.shape[0] for p in paths) == pi.num_directions
 
 
@@ -99,8 +108,12 @@ def test_pair_labels_and_losses():
 def _tiny_irnet(radius=5):
     return IRNet(
         backbone=dict(type='EfficientNetLite', out_indices=(0, 1, 2, 3), pretrained=False),
-        in_channels=(24, 40, 112, 1280), strides=(4, 8, 16, 16),
-        dp_channels=(16, 32, 32, 32), dp_mid_channels=32, radius=radius)
+        in_channels=(24, 40, 112, 1280),
+        strides=(4, 8, 16, 16),
+        dp_channels=(16, 32, 32, 32),
+        dp_mid_channels=32,
+        radius=radius,
+    )
 
 
 def test_irnet_frozen_backbone_and_loss_gradients():
@@ -110,6 +123,7 @@ def test_irnet_frozen_backbone_and_loss_gradients():
     assert not model.backbone.training
     assert not any(p.requires_grad for p in model.backbone.parameters())
     from mmpretrain.structures import DataSample
+
     samples = []
     for _ in range(2):
         s = DataSample()
@@ -119,8 +133,13 @@ def test_irnet_frozen_backbone_and_loss_gradients():
         s.set_field(lab, 'ir_label', field_type='data')
         samples.append(s)
     losses = model(torch.randn(2, 3, 64, 64), samples, mode='loss')
-    assert set(losses) == {'loss_aff_bg_pos', 'loss_aff_fg_pos', 'loss_aff_neg', 'loss_dp_fg',
-                           'loss_dp_bg'}
+    assert set(losses) == {
+        'loss_aff_bg_pos',
+        'loss_aff_fg_pos',
+        'loss_aff_neg',
+        'loss_dp_fg',
+        'loss_dp_bg',
+    }
     sum(losses.values()).backward()
     assert model.edge_branch.fuse.weight.grad is not None
     assert model.dp_branch.head[0].weight.grad is not None

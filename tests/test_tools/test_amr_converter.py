@@ -39,8 +39,11 @@ def synthetic():
     src = {}
     for key, shape in rows:
         if official_alias_target(key) is None:
-            src[key] = (torch.randint(0, 100, shape, generator=gen) if 'num_batches' in key
-                        else torch.randn(shape, generator=gen))
+            src[key] = (
+                torch.randint(0, 100, shape, generator=gen)
+                if 'num_batches' in key
+                else torch.randn(shape, generator=gen)
+            )
     for key, _ in rows:
         if official_alias_target(key) is not None:
             src[key] = src[official_alias_target(key)]
@@ -57,10 +60,14 @@ def test_alias_resolution():
     assert official_alias_target('backbone2.0.1.bias') == 'resnet50_2.bn1.bias'
     assert official_alias_target('newly_added.1.weight') == 'classifier2.weight'
     assert official_alias_target('resnet50.conv1.weight') is None
-    assert (official_to_target_key('resnet50_2.layer1.0.amm.SpatialAMM.spatial.bn.running_var')
-            == 'compensation_backbone.layer1.0.amm.spatial_amm.bn.running_var')
-    assert (official_to_target_key('resnet50_2.layer2.0.amm.ChannelAMM.mlp.3.bias')
-            == 'compensation_backbone.layer2.0.amm.channel_amm.mlp.2.bias')
+    assert (
+        official_to_target_key('resnet50_2.layer1.0.amm.SpatialAMM.spatial.bn.running_var')
+        == 'compensation_backbone.layer1.0.amm.spatial_amm.bn.running_var'
+    )
+    assert (
+        official_to_target_key('resnet50_2.layer2.0.amm.ChannelAMM.mlp.3.bias')
+        == 'compensation_backbone.layer2.0.amm.channel_amm.mlp.2.bias'
+    )
 
 
 def test_round_trip(synthetic):
@@ -77,8 +84,9 @@ def test_round_trip(synthetic):
         primary = official_alias_target(key) or key
         assert torch.equal(loaded[official_to_target_key(primary)], src[key]), key
     amm = model.compensation_backbone.layer3[4].amm
-    assert torch.equal(amm.channel_amm.mlp[0].weight,
-                       src['resnet50_2.layer3.4.amm.ChannelAMM.mlp.1.weight'])
+    assert torch.equal(
+        amm.channel_amm.mlp[0].weight, src['resnet50_2.layer3.4.amm.ChannelAMM.mlp.1.weight']
+    )
     assert torch.equal(model.spotlight_head.classifier.weight, src['newly_added.0.weight'])
 
 
@@ -89,9 +97,17 @@ def test_checks(synthetic):
     broken['stage2_4.0.1.conv2.weight'] = broken['stage2_4.0.1.conv2.weight'] + 1
     with pytest.raises(ValueError, match='alias stage2_4.0.1.conv2.weight differs'):
         convert_official_amr(broken, template)
-    missing = {k: v for k, v in src.items() if 'layer4.2.amm.SpatialAMM.spatial.conv' not in k
-               and not k.startswith(('stage2_4.0.2.amm.SpatialAMM.spatial.conv',
-                                     'backbone2.3.0.2.amm.SpatialAMM.spatial.conv'))}
+    missing = {
+        k: v
+        for k, v in src.items()
+        if 'layer4.2.amm.SpatialAMM.spatial.conv' not in k
+        and not k.startswith(
+            (
+                'stage2_4.0.2.amm.SpatialAMM.spatial.conv',
+                'backbone2.3.0.2.amm.SpatialAMM.spatial.conv',
+            )
+        )
+    }
     with pytest.raises(ValueError, match='not filled'):
         convert_official_amr(missing, template)
     wrong = dict(src, **{'resnet50.fc.weight': torch.zeros(1)})
@@ -103,16 +119,23 @@ def test_checks(synthetic):
     only_alias = {k: v for k, v in src.items() if k != 'classifier2.weight'}
     state, _ = convert_official_amr(only_alias, template)
     assert torch.equal(state['compensation_head.classifier.weight'], src['newly_added.1.weight'])
-    bad_shape = dict(src, **{'classifier.weight': torch.zeros(21, 2048, 1, 1),
-                             'newly_added.0.weight': torch.zeros(21, 2048, 1, 1)})
+    bad_shape = dict(
+        src,
+        **{
+            'classifier.weight': torch.zeros(21, 2048, 1, 1),
+            'newly_added.0.weight': torch.zeros(21, 2048, 1, 1),
+        },
+    )
     with pytest.raises(ValueError, match='shape'):
         convert_official_amr(bad_shape, template)
 
 
 def test_cli(synthetic, tmp_path):
     import sys
+
     sys.path.insert(0, osp.join(REPO, 'tools', 'model_converters'))
     import amr_official_to_mmpretrain as tool
+
     _, src, model = synthetic
     path = str(tmp_path / 'released.pth')
     torch.save(src, path)  # shared storages: aliases cost no extra space
@@ -120,5 +143,6 @@ def test_cli(synthetic, tmp_path):
     tool.main([path, dst, '--config', CFG])
     out = torch.load(dst, map_location='cpu', weights_only=True)
     assert set(out['state_dict']) == set(model.state_dict())
-    assert torch.equal(out['state_dict']['compensation_backbone.conv1.weight'],
-                       src['resnet50_2.conv1.weight'])
+    assert torch.equal(
+        out['state_dict']['compensation_backbone.conv1.weight'], src['resnet50_2.conv1.weight']
+    )

@@ -7,22 +7,47 @@ import pytest
 from tests.conftest import REPO
 
 
-@pytest.mark.parametrize('what,config,options', [
-    ('irn', 'configs/irn/irn_lite0_1xb8-3e_voc12mini-320x320.py',
-     # ground-truth masks stand in for stage-2 IR labels: their values only enter the loss
-     ['train_dataloader.dataset.ir_label_dir={root}/SegmentationClassAug',
-      'train_dataloader.dataset.pipeline.4.crop_size=96']),
-    ('seg', 'configs/deeplabv2/deeplabv2_lite0-d16_1xb4-300i_voc12mini-gt-321x321.py',
-     []),
-])
+@pytest.mark.parametrize(
+    'what,config,options',
+    [
+        (
+            'irn',
+            'configs/irn/irn_lite0_1xb8-3e_voc12mini-320x320.py',
+            # ground-truth masks stand in for stage-2 IR labels: their values only enter the loss
+            [
+                'train_dataloader.dataset.ir_label_dir={root}/SegmentationClassAug',
+                'train_dataloader.dataset.pipeline.4.crop_size=96',
+            ],
+        ),
+        ('seg', 'configs/deeplabv2/deeplabv2_lite0-d16_1xb4-300i_voc12mini-gt-321x321.py', []),
+    ],
+)
 def test_benchmark_cli_stage(what, config, options, voc_mini_root, tmp_path, monkeypatch):
     from tools.benchmark import main
+
     monkeypatch.chdir(REPO)
     out = tmp_path / 'bench.json'
     options = [o.format(root=voc_mini_root) for o in options]
-    main([config, '--what', what, '--device', 'cpu', '--batch-size', '1', '--repeats', '1',
-          '--warmup', '0', '--out', str(out), '--cfg-options',
-          f'train_dataloader.dataset.data_root={voc_mini_root}', *options])
+    main(
+        [
+            config,
+            '--what',
+            what,
+            '--device',
+            'cpu',
+            '--batch-size',
+            '1',
+            '--repeats',
+            '1',
+            '--warmup',
+            '0',
+            '--out',
+            str(out),
+            '--cfg-options',
+            f'train_dataloader.dataset.data_root={voc_mini_root}',
+            *options,
+        ]
+    )
     result = json.loads(out.read_text())
     assert result['what'] == what and result['matmul_fp32_gflops'] > 0
     train = result['train']

@@ -21,20 +21,39 @@ def free_port() -> int:
 def test_dist_train_two_cpu_processes(demo_root, tmp_path):
     work_dir = tmp_path / 'ddp'
     opts = [
-        f'train_dataloader.dataset.data_root={demo_root}', 'train_dataloader.dataset.indices=4',
-        'train_dataloader.batch_size=2', 'train_dataloader.num_workers=0',
+        f'train_dataloader.dataset.data_root={demo_root}',
+        'train_dataloader.dataset.indices=4',
+        'train_dataloader.batch_size=2',
+        'train_dataloader.num_workers=0',
         'train_dataloader.persistent_workers=False',
-        f'val_dataloader.dataset.data_root={demo_root}', 'val_dataloader.dataset.indices=2',
-        'val_dataloader.num_workers=0', 'val_dataloader.persistent_workers=False',
-        'train_cfg.max_epochs=1', 'train_cfg.val_interval=1', 'param_scheduler.0.end=1',
-        'default_hooks.checkpoint.interval=1', 'default_hooks.logger.interval=1',
+        f'val_dataloader.dataset.data_root={demo_root}',
+        'val_dataloader.dataset.indices=2',
+        'val_dataloader.num_workers=0',
+        'val_dataloader.persistent_workers=False',
+        'train_cfg.max_epochs=1',
+        'train_cfg.val_interval=1',
+        'param_scheduler.0.end=1',
+        'default_hooks.checkpoint.interval=1',
+        'default_hooks.logger.interval=1',
     ]
     env = dict(os.environ, PORT=str(free_port()), PYTHON=sys.executable)
     proc = subprocess.run(
-        ['bash', osp.join(REPO, 'tools/dist_train.sh'),
-         osp.join(REPO, 'configs/amr/cam_lite0_1xb8-4e_demo-256x256.py'), '2',
-         '--work-dir', str(work_dir), '--cfg-options', *opts],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+        [
+            'bash',
+            osp.join(REPO, 'tools/dist_train.sh'),
+            osp.join(REPO, 'configs/amr/cam_lite0_1xb8-4e_demo-256x256.py'),
+            '2',
+            '--work-dir',
+            str(work_dir),
+            '--cfg-options',
+            *opts,
+        ],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     log = open(glob.glob(str(work_dir / '*' / '*.log'))[0]).read()
     assert 'Distributed training: True' in log and 'Distributed launcher: pytorch' in log

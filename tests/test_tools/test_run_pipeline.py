@@ -28,10 +28,11 @@ def write_pipeline(path, data_root):
         'default_hooks.checkpoint.interval': 1,
     }
     config = 'configs/amr/cam_lite0_1xb8-4e_demo-256x256.py'
-    stages = [dict(name='first', config=config, cfg_options=tiny),
-              # the second stage starts from the first one's checkpoint: the wiring under test
-              dict(name='second', config=config,
-                   cfg_options={**tiny, 'load_from': '{first_checkpoint}'})]
+    stages = [
+        dict(name='first', config=config, cfg_options=tiny),
+        # the second stage starts from the first one's checkpoint: the wiring under test
+        dict(name='second', config=config, cfg_options={**tiny, 'load_from': '{first_checkpoint}'}),
+    ]
     with open(path, 'w') as f:
         f.write(f'stages = {stages!r}\nsegmentation_stage = None\n')
 

@@ -21,16 +21,20 @@ from mmengine.config import Config  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
 
 DEFAULT_CONFIG = osp.join(
-    osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'configs', 'amr',
-    'amr_r50_1xb16-8e_voc12aug-512x512.py')
+    osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))),
+    'configs',
+    'amr',
+    'amr_r50_1xb16-8e_voc12aug-512x512.py',
+)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('src', help='released AMR checkpoint (net/resnet50_amr.py Net)')
     parser.add_argument('dst', help='output checkpoint path')
-    parser.add_argument('--config', default=DEFAULT_CONFIG,
-                        help='AMR config whose model defines the target layout')
+    parser.add_argument(
+        '--config', default=DEFAULT_CONFIG, help='AMR config whose model defines the target layout'
+    )
     return parser.parse_args(argv)
 
 
@@ -47,8 +51,9 @@ def convert_file(src: str, dst: str, config: str = DEFAULT_CONFIG) -> dict:
     if isinstance(ckpt, dict) and 'state_dict' in ckpt:
         ckpt = ckpt['state_dict']
     state, report = convert_official_amr(ckpt, template)
-    torch.save(dict(state_dict=state, meta=dict(converted_from=osp.abspath(src),
-                                                config=config)), dst)
+    torch.save(
+        dict(state_dict=state, meta=dict(converted_from=osp.abspath(src), config=config)), dst
+    )
     return report
 
 

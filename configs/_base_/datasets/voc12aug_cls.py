@@ -11,7 +11,8 @@ data_preprocessor = dict(
     std=[58.395, 57.12, 57.375],
     to_rgb=True,
     to_onehot=True,
-    num_classes=20)
+    num_classes=20,
+)
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),
@@ -39,7 +40,9 @@ train_dataloader = dict(
         label_source='npy',
         label_file=label_file,
         data_prefix=dict(img_path='JPEGImages', seg_map_path='SegmentationClassAug'),
-        pipeline=train_pipeline))
+        pipeline=train_pipeline,
+    ),
+)
 val_dataloader = dict(
     batch_size=1,
     num_workers=2,
@@ -52,7 +55,9 @@ val_dataloader = dict(
         label_source='npy',
         label_file=label_file,
         data_prefix=dict(img_path='JPEGImages', seg_map_path='SegmentationClass'),
-        pipeline=test_pipeline))
+        pipeline=test_pipeline,
+    ),
+)
 val_evaluator = dict(type='PresentClassAveragePrecision')
 test_dataloader = val_dataloader
 test_evaluator = val_evaluator

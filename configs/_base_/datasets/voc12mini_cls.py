@@ -22,8 +22,9 @@ test_pipeline = [
 train_dataloader = dict(
     batch_size=8,
     num_workers=2,
-    dataset=dict(data_root=data_root, label_file=label_file, pipeline=train_pipeline))
+    dataset=dict(data_root=data_root, label_file=label_file, pipeline=train_pipeline),
+)
 val_dataloader = dict(
-    num_workers=1,
-    dataset=dict(data_root=data_root, label_file=label_file, pipeline=test_pipeline))
+    num_workers=1, dataset=dict(data_root=data_root, label_file=label_file, pipeline=test_pipeline)
+)
 test_dataloader = val_dataloader

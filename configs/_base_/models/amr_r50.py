@@ -8,11 +8,12 @@ _base_ = './cam_r50.py'
 model = dict(
     type='AMRClassifier',
     head=dict(loss=dict(type='MultiLabelSoftMarginLoss', loss_weight=0.5)),
-    compensation_backbone=dict(plugins=[
-        dict(cfg=dict(type='AMM', ratio=16), position='after_conv3', stages=(True, ) * 4)
-    ]),
+    compensation_backbone=dict(
+        plugins=[dict(cfg=dict(type='AMM', ratio=16), position='after_conv3', stages=(True,) * 4)]
+    ),
     cps_loss=dict(type='CrossPseudoSupervisionLoss', loss_weight=0.05, pairing='official'),
     mode='faithful',
     spotlight_checkpoint=None,
     compensation_frozen_stages=1,
-    predict_branch='fused')
+    predict_branch='fused',
+)

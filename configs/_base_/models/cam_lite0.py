@@ -5,12 +5,12 @@ model = dict(
     backbone=dict(
         type='EfficientNetLite',
         out_stride=16,
-        out_indices=(3, ),
+        out_indices=(3,),
         frozen_stages=0,
         norm_eval=True,
-        pretrained=True),
+        pretrained=True,
+    ),
     head=dict(
-        type='CAMHead',
-        in_channels=1280,
-        num_classes=20,
-        loss=dict(type='MultiLabelSoftMarginLoss')))
+        type='CAMHead', in_channels=1280, num_classes=20, loss=dict(type='MultiLabelSoftMarginLoss')
+    ),
+)

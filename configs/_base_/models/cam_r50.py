@@ -8,15 +8,15 @@ model = dict(
         depth=50,
         strides=(1, 2, 2, 1),
         dilations=(1, 1, 1, 1),
-        out_indices=(3, ),
+        out_indices=(3,),
         style='pytorch',
         frozen_stages=0,
         norm_cfg=dict(type='BN', requires_grad=True),
         norm_eval=True,
         contract_dilation=False,
-        init_cfg=dict(type='Pretrained', checkpoint='torchvision://resnet50')),
+        init_cfg=dict(type='Pretrained', checkpoint='torchvision://resnet50'),
+    ),
     head=dict(
-        type='CAMHead',
-        in_channels=2048,
-        num_classes=20,
-        loss=dict(type='MultiLabelSoftMarginLoss')))
+        type='CAMHead', in_channels=2048, num_classes=20, loss=dict(type='MultiLabelSoftMarginLoss')
+    ),
+)

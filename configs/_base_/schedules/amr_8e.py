@@ -10,4 +10,6 @@ optim_wrapper = dict(
         custom_keys={
             '_delete_': True,
             'compensation_backbone': dict(lr_mult=10.0),
-        }))
+        }
+    )
+)

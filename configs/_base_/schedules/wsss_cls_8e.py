@@ -4,12 +4,20 @@ released_sgd_momentum = 1e-4
 optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(type='SGD', lr=0.01, momentum=released_sgd_momentum, weight_decay=1e-4),
-    paramwise_cfg=dict(custom_keys={'head.classifier': dict(lr_mult=10.0)}))
+    paramwise_cfg=dict(custom_keys={'head.classifier': dict(lr_mult=10.0)}),
+)
 # mmengine's PolyLR reaches eta_min on the last iteration: lr_t = lr (1 - t / (T - 1)) ** 0.9,
 # IRN's is lr (1 - t / T) ** 0.9; over T = 5,288 iterations the two differ negligibly.
 param_scheduler = [
-    dict(type='PolyLR', power=0.9, eta_min=0.0, by_epoch=True, begin=0, end=8,
-         convert_to_iter_based=True)
+    dict(
+        type='PolyLR',
+        power=0.9,
+        eta_min=0.0,
+        by_epoch=True,
+        begin=0,
+        end=8,
+        convert_to_iter_based=True,
+    )
 ]
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=8, val_interval=1)
 val_cfg = dict()

@@ -21,15 +21,17 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 
-def climb_class_map(model: nn.Module,
-                    x: torch.Tensor,
-                    cls: int,
-                    branch: int = 0,
-                    iters: int = 27,
-                    step: float = 0.08,
-                    lam: float = 7.0,
-                    mask_thr: float = 0.5,
-                    multiplier: float = 2.0) -> torch.Tensor:
+def climb_class_map(
+    model: nn.Module,
+    x: torch.Tensor,
+    cls: int,
+    branch: int = 0,
+    iters: int = 27,
+    step: float = 0.08,
+    lam: float = 7.0,
+    mask_thr: float = 0.5,
+    multiplier: float = 2.0,
+) -> torch.Tensor:
     """Accumulated CAM of class ``cls`` over the anti-adversarial iterations.
 
     Args:
@@ -71,7 +73,7 @@ def climb_class_map(model: nn.Module,
             scores = cams.mean(dim=(2, 3))  # (2, num_classes), GAP of ReLU CAMs
             objective = 2 * scores[:, cls].sum() - scores.sum()
             objective = objective - lam * ((amap - init).abs() * mask).sum()
-            grad, = torch.autograd.grad(objective, x)
+            (grad,) = torch.autograd.grad(objective, x)
             with torch.no_grad():
                 lo, hi = x.min(), x.max()
                 x = (x + step * grad / (grad.abs().max() + 1e-12)).clamp(lo, hi)

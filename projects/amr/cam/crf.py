@@ -11,11 +11,9 @@ import numpy as np
 from ..evaluation.confusion import cams_to_label
 
 
-def crf_inference_label(img: np.ndarray,
-                        labels: np.ndarray,
-                        n_labels: int,
-                        t: int = 10,
-                        gt_prob: float = 0.7) -> np.ndarray:
+def crf_inference_label(
+    img: np.ndarray, labels: np.ndarray, n_labels: int, t: int = 10, gt_prob: float = 0.7
+) -> np.ndarray:
     """Refine a label map with a fully connected CRF (label unary).
 
     Args:
@@ -37,11 +35,13 @@ def crf_inference_label(img: np.ndarray,
     if n_labels < 2:
         return np.zeros((h, w), dtype=np.int64)
     d = dcrf.DenseCRF2D(w, h, n_labels)
-    d.setUnaryEnergy(unary_from_labels(labels.astype(np.int64), n_labels, gt_prob=gt_prob,
-                                       zero_unsure=False))
+    d.setUnaryEnergy(
+        unary_from_labels(labels.astype(np.int64), n_labels, gt_prob=gt_prob, zero_unsure=False)
+    )
     d.addPairwiseGaussian(sxy=3, compat=3)
-    d.addPairwiseBilateral(sxy=50, srgb=5, rgbim=np.ascontiguousarray(img, dtype=np.uint8),
-                           compat=10)
+    d.addPairwiseBilateral(
+        sxy=50, srgb=5, rgbim=np.ascontiguousarray(img, dtype=np.uint8), compat=10
+    )
     q = d.inference(t)
     return np.argmax(np.array(q).reshape((n_labels, h, w)), axis=0).astype(np.int64)
 
@@ -53,11 +53,9 @@ def _plane_labels(img: np.ndarray, cams: np.ndarray, thr: float, crf: bool) -> n
     return crf_inference_label(img, planes, cams.shape[0] + 1) if crf else planes
 
 
-def make_ir_label(img: np.ndarray,
-                  cam_dict: dict,
-                  fg_thr: float = 0.60,
-                  bg_thr: float = 0.33,
-                  crf: bool = True) -> np.ndarray:
+def make_ir_label(
+    img: np.ndarray, cam_dict: dict, fg_thr: float = 0.60, bg_thr: float = 0.33, crf: bool = True
+) -> np.ndarray:
     """IR label of one image from its CAMs (IRN/AMR ``step/cam_to_ir_label.py``).
 
     Confident foreground: the argmax with background ``fg_thr`` (CRF-refined) is a class;
@@ -85,8 +83,9 @@ def make_ir_label(img: np.ndarray,
     return label
 
 
-def make_seed_label(cam_dict: dict, bg_threshold: float, img: np.ndarray = None,
-                    crf: bool = False) -> np.ndarray:
+def make_seed_label(
+    cam_dict: dict, bg_threshold: float, img: np.ndarray = None, crf: bool = False
+) -> np.ndarray:
     """Seed label of one image: argmax with a constant background, optionally CRF-refined.
 
     Args:

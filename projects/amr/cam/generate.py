@@ -38,8 +38,14 @@ def _samples(dataset) -> list[dict]:
     for i in range(len(dataset)):
         info = dataset.get_data_info(i)
         img_id = info.get('img_id') or osp.splitext(osp.basename(info['img_path']))[0]
-        out.append(dict(index=i, img_id=img_id, img_path=info['img_path'],
-                        keys=np.asarray(info['gt_label'], dtype=np.int64).reshape(-1)))
+        out.append(
+            dict(
+                index=i,
+                img_id=img_id,
+                img_path=info['img_path'],
+                keys=np.asarray(info['gt_label'], dtype=np.int64).reshape(-1),
+            )
+        )
     return out
 
 
@@ -67,24 +73,26 @@ def overlay_cam(img_rgb: np.ndarray, cam_dict: dict, alpha: float = 0.5) -> np.n
     return (img_rgb * (1 - alpha) + color * alpha).astype(np.uint8)
 
 
-def generate_pseudo_labels(model: nn.Module,
-                           dataset,
-                           out_dir: str,
-                           scales: Sequence[float] = DEFAULT_SCALES,
-                           branch_weights: Optional[Sequence[float]] = None,
-                           climbing: Optional[dict] = None,
-                           output_stride: int = 16,
-                           fp16: bool = False,
-                           bg_threshold: float = 0.20,
-                           thresholds: Optional[Sequence[float]] = None,
-                           seed_crf: bool = False,
-                           ir_label: Optional[dict] = dict(fg_thr=0.60, bg_thr=0.33, crf=True),
-                           eval_ids: Optional[Sequence[str]] = None,
-                           eval_seg_dir: Optional[str] = None,
-                           num_vis: int = 4,
-                           visualizer=None,
-                           log_interval: int = 20,
-                           logger: Optional[MMLogger] = None) -> dict:
+def generate_pseudo_labels(
+    model: nn.Module,
+    dataset,
+    out_dir: str,
+    scales: Sequence[float] = DEFAULT_SCALES,
+    branch_weights: Optional[Sequence[float]] = None,
+    climbing: Optional[dict] = None,
+    output_stride: int = 16,
+    fp16: bool = False,
+    bg_threshold: float = 0.20,
+    thresholds: Optional[Sequence[float]] = None,
+    seed_crf: bool = False,
+    ir_label: Optional[dict] = dict(fg_thr=0.60, bg_thr=0.33, crf=True),
+    eval_ids: Optional[Sequence[str]] = None,
+    eval_seg_dir: Optional[str] = None,
+    num_vis: int = 4,
+    visualizer=None,
+    log_interval: int = 20,
+    logger: Optional[MMLogger] = None,
+) -> dict:
     """Write CAMs, seeds and IR labels for ``dataset``, then evaluate and visualise.
 
     Args:
@@ -124,8 +132,10 @@ def generate_pseudo_labels(model: nn.Module,
     dirs = {k: osp.join(out_dir, k) for k in ('cams', 'seeds', 'seeds_crf', 'ir_labels')}
 
     def paths(img_id: str) -> dict:
-        p = dict(cams=osp.join(dirs['cams'], img_id + '.npy'),
-                 seeds=osp.join(dirs['seeds'], img_id + '.png'))
+        p = dict(
+            cams=osp.join(dirs['cams'], img_id + '.npy'),
+            seeds=osp.join(dirs['seeds'], img_id + '.png'),
+        )
         if seed_crf:
             p['seeds_crf'] = osp.join(dirs['seeds_crf'], img_id + '.png')
         if ir_label is not None:
@@ -147,9 +157,16 @@ def generate_pseudo_labels(model: nn.Module,
                 else:
                     img = _load_bgr(dataset, s['index'], s['img_path'])
                     t = time.time()
-                    cam_dict = infer_cams(model, img, s['keys'], scales=scales,
-                                          branch_weights=branch_weights, climbing=climbing,
-                                          output_stride=output_stride, fp16=fp16)
+                    cam_dict = infer_cams(
+                        model,
+                        img,
+                        s['keys'],
+                        scales=scales,
+                        branch_weights=branch_weights,
+                        climbing=climbing,
+                        output_stride=output_stride,
+                        fp16=fp16,
+                    )
                     infer_time += time.time() - t
                     computed += 1
                     save_npy(p['cams'], cam_dict)
@@ -160,44 +177,71 @@ def generate_pseudo_labels(model: nn.Module,
                     img = _load_bgr(dataset, s['index'], s['img_path'])
                 rgb = None if img is None else np.ascontiguousarray(img[..., ::-1])
                 if 'seeds_crf' in missing:
-                    save_label_png(p['seeds_crf'],
-                                   make_seed_label(cam_dict, bg_threshold, rgb, crf=True))
+                    save_label_png(
+                        p['seeds_crf'], make_seed_label(cam_dict, bg_threshold, rgb, crf=True)
+                    )
                 if 'ir_labels' in missing:
                     save_label_png(p['ir_labels'], make_ir_label(rgb, cam_dict, **ir_label))
             if log_interval and (n % log_interval == 0 or n == len(mine)):
                 el = time.time() - t0
-                print_log(f'pseudo labels [rank {rank}] {n}/{len(mine)} images, '
-                          f'{computed} computed, {el:.0f}s elapsed, '
-                          f'eta {el / n * (len(mine) - n):.0f}s', logger=logger)
+                print_log(
+                    f'pseudo labels [rank {rank}] {n}/{len(mine)} images, '
+                    f'{computed} computed, {el:.0f}s elapsed, '
+                    f'eta {el / n * (len(mine) - n):.0f}s',
+                    logger=logger,
+                )
     finally:
         model.train(was_training)
     barrier()
 
-    result = dict(num_images=len(samples), num_computed=computed,
-                  sec_per_image=infer_time / computed if computed else float('nan'),
-                  metrics={}, seed_crf_metrics={})
+    result = dict(
+        num_images=len(samples),
+        num_computed=computed,
+        sec_per_image=infer_time / computed if computed else float('nan'),
+        metrics={},
+        seed_crf_metrics={},
+    )
     ids = [i for i in (eval_ids or []) if i in by_id]
     if eval_ids and len(ids) < len(eval_ids):
-        print_log(f'{len(eval_ids) - len(ids)} evaluation ids are not in the dataset; '
-                  'they are not evaluated', logger=logger, level=30)
+        print_log(
+            f'{len(eval_ids) - len(ids)} evaluation ids are not in the dataset; '
+            'they are not evaluated',
+            logger=logger,
+            level=30,
+        )
     if ids and eval_seg_dir:
-        result.update(evaluate_pseudo_labels(out_dir, ids, eval_seg_dir, bg_threshold,
-                                             thresholds, seed_crf, logger))
+        result.update(
+            evaluate_pseudo_labels(
+                out_dir, ids, eval_seg_dir, bg_threshold, thresholds, seed_crf, logger
+            )
+        )
         if rank == 0:
-            save_json(osp.join(out_dir, 'cam_metrics.json'), json_safe(dict(
-                split_ids=len(ids), seg_dir=eval_seg_dir, bg_threshold=bg_threshold,
-                scales=list(scales), climbing=climbing, branch_weights=branch_weights,
-                metrics=result['metrics'], details=result.pop('details', None),
-                seed_crf_metrics=result['seed_crf_metrics'],
-                note='best_* values choose the background threshold with the ground truth; '
-                     'quote mIoU at the configured bg_threshold')))
+            save_json(
+                osp.join(out_dir, 'cam_metrics.json'),
+                json_safe(
+                    dict(
+                        split_ids=len(ids),
+                        seg_dir=eval_seg_dir,
+                        bg_threshold=bg_threshold,
+                        scales=list(scales),
+                        climbing=climbing,
+                        branch_weights=branch_weights,
+                        metrics=result['metrics'],
+                        details=result.pop('details', None),
+                        seed_crf_metrics=result['seed_crf_metrics'],
+                        note='best_* values choose the background threshold with the ground truth; '
+                        'quote mIoU at the configured bg_threshold',
+                    )
+                ),
+            )
     if rank == 0 and num_vis:
         vis_ids = (ids or [s['img_id'] for s in samples])[:num_vis]
         for img_id in vis_ids:
             s = by_id[img_id]
             bgr = _load_bgr(dataset, s['index'], s['img_path'])
-            ov = overlay_cam(np.ascontiguousarray(bgr[..., ::-1]),
-                             load_npy_dict(paths(img_id)['cams']))
+            ov = overlay_cam(
+                np.ascontiguousarray(bgr[..., ::-1]), load_npy_dict(paths(img_id)['cams'])
+            )
             path = osp.join(out_dir, 'cam_vis', img_id + '.jpg')
             atomic_write(path, lambda tmp, im=ov: cv2.imwrite(tmp, im[..., ::-1]), '.jpg')
             if visualizer is not None:
@@ -207,46 +251,70 @@ def generate_pseudo_labels(model: nn.Module,
     return result
 
 
-def evaluate_pseudo_labels(out_dir: str,
-                           ids: Sequence[str],
-                           seg_dir: str,
-                           bg_threshold: float = 0.20,
-                           thresholds: Optional[Sequence[float]] = None,
-                           seed_crf: bool = False,
-                           logger: Optional[MMLogger] = None) -> dict:
+def evaluate_pseudo_labels(
+    out_dir: str,
+    ids: Sequence[str],
+    seg_dir: str,
+    bg_threshold: float = 0.20,
+    thresholds: Optional[Sequence[float]] = None,
+    seed_crf: bool = False,
+    logger: Optional[MMLogger] = None,
+) -> dict:
     """CAMMetric over ``out_dir/cams`` (and ``seeds_crf`` PNGs) for ``ids``, sharded by rank.
 
     Returns:
         dict: ``metrics``, ``details`` (main process; None elsewhere), ``seed_crf_metrics``.
     """
     rank, world_size = get_dist_info()
-    metric = CAMMetric(bg_threshold=bg_threshold, thresholds=thresholds,
-                       collect_dir=osp.join(out_dir, '.collect_cam') if world_size > 1 else None)
+    metric = CAMMetric(
+        bg_threshold=bg_threshold,
+        thresholds=thresholds,
+        collect_dir=osp.join(out_dir, '.collect_cam') if world_size > 1 else None,
+    )
     for img_id in ids[rank::world_size]:
         cam = load_npy_dict(osp.join(out_dir, 'cams', img_id + '.npy'))
-        metric.process(None, [dict(keys=cam['keys'], high_res=cam['high_res'],
-                                   seg_map_path=osp.join(seg_dir, img_id + '.png'))])
+        metric.process(
+            None,
+            [
+                dict(
+                    keys=cam['keys'],
+                    high_res=cam['high_res'],
+                    seg_map_path=osp.join(seg_dir, img_id + '.png'),
+                )
+            ],
+        )
     metrics = metric.evaluate(len(ids))
-    out = dict(metrics={k.split('/', 1)[-1]: v for k, v in metrics.items()},
-               details=metric.details, seed_crf_metrics={})
+    out = dict(
+        metrics={k.split('/', 1)[-1]: v for k, v in metrics.items()},
+        details=metric.details,
+        seed_crf_metrics={},
+    )
     if seed_crf:
         from PIL import Image
-        crf_metric = CAMMetric(bg_threshold=bg_threshold, prefix='seed_crf', collect_dir=osp.join(
-            out_dir, '.collect_crf') if world_size > 1 else None)
+
+        crf_metric = CAMMetric(
+            bg_threshold=bg_threshold,
+            prefix='seed_crf',
+            collect_dir=osp.join(out_dir, '.collect_crf') if world_size > 1 else None,
+        )
         for img_id in ids[rank::world_size]:
             pred = np.asarray(Image.open(osp.join(out_dir, 'seeds_crf', img_id + '.png')))
-            crf_metric.process(None, [dict(pred_label=pred,
-                                           seg_map_path=osp.join(seg_dir, img_id + '.png'))])
-        out['seed_crf_metrics'] = {k.split('/', 1)[-1]: v
-                                   for k, v in crf_metric.evaluate(len(ids)).items()}
+            crf_metric.process(
+                None, [dict(pred_label=pred, seg_map_path=osp.join(seg_dir, img_id + '.png'))]
+            )
+        out['seed_crf_metrics'] = {
+            k.split('/', 1)[-1]: v for k, v in crf_metric.evaluate(len(ids)).items()
+        }
     return out
 
 
-def evaluate_folder(pred_dir: str,
-                    ids: Sequence[str],
-                    seg_dir: str,
-                    bg_threshold: float = 0.20,
-                    thresholds: Optional[Sequence[float]] = None) -> tuple[dict, dict]:
+def evaluate_folder(
+    pred_dir: str,
+    ids: Sequence[str],
+    seg_dir: str,
+    bg_threshold: float = 0.20,
+    thresholds: Optional[Sequence[float]] = None,
+) -> tuple[dict, dict]:
     """Score a folder of CAM ``.npy`` files (with the sweep) or of label PNGs.
 
     ``<pred_dir>/<id>.npy`` is used when present for the first id, else ``<id>.png``.

@@ -56,15 +56,17 @@ def load_image(path: str) -> np.ndarray:
     return img
 
 
-def _scaled_batch(img: torch.Tensor, scale: float, mean: torch.Tensor,
-                  std: torch.Tensor) -> torch.Tensor:
+def _scaled_batch(
+    img: torch.Tensor, scale: float, mean: torch.Tensor, std: torch.Tensor
+) -> torch.Tensor:
     """Bicubic (antialiased, PIL-like) rescale of a (3, H, W) 0..255 image, normalise, add flip."""
     _, h, w = img.shape
     x = img[None]
     if scale != 1.0:
         size = (max(1, int(round(h * scale))), max(1, int(round(w * scale))))
-        x = F.interpolate(x, size=size, mode='bicubic', align_corners=False,
-                          antialias=scale < 1.0).clamp_(0, 255)
+        x = F.interpolate(
+            x, size=size, mode='bicubic', align_corners=False, antialias=scale < 1.0
+        ).clamp_(0, 255)
     x = (x - mean) / std
     return torch.cat([x, x.flip(-1)], dim=0)
 
@@ -79,15 +81,17 @@ def _max_norm(x: torch.Tensor) -> torch.Tensor:
     return x / (x.flatten(1).max(dim=1)[0].view(-1, 1, 1) + 1e-5)
 
 
-def infer_cams(model: nn.Module,
-               img: Union[np.ndarray, torch.Tensor],
-               keys: Sequence[int],
-               scales: Sequence[float] = DEFAULT_SCALES,
-               branch_weights: Optional[Sequence[float]] = None,
-               climbing: Optional[dict] = None,
-               output_stride: int = 16,
-               cam_stride: int = 4,
-               fp16: bool = False) -> dict:
+def infer_cams(
+    model: nn.Module,
+    img: Union[np.ndarray, torch.Tensor],
+    keys: Sequence[int],
+    scales: Sequence[float] = DEFAULT_SCALES,
+    branch_weights: Optional[Sequence[float]] = None,
+    climbing: Optional[dict] = None,
+    output_stride: int = 16,
+    cam_stride: int = 4,
+    fp16: bool = False,
+) -> dict:
     """Multi-scale + flip CAMs of one image, IRN's format.
 
     Args:
@@ -128,12 +132,15 @@ def infer_cams(model: nn.Module,
     keys_np = np.asarray(sorted({int(k) for k in keys}), dtype=np.int64)
     K = keys_np.size
     size4 = (math.ceil(H / cam_stride), math.ceil(W / cam_stride))
-    size_up = (output_stride * math.ceil(H / output_stride),
-               output_stride * math.ceil(W / output_stride))
+    size_up = (
+        output_stride * math.ceil(H / output_stride),
+        output_stride * math.ceil(W / output_stride),
+    )
     dtype = np.float16 if fp16 else np.float32
     if K == 0:
-        return dict(keys=keys_np, cam=np.zeros((0, *size4), dtype),
-                    high_res=np.zeros((0, H, W), dtype))
+        return dict(
+            keys=keys_np, cam=np.zeros((0, *size4), dtype), high_res=np.zeros((0, H, W), dtype)
+        )
     keys_t = torch.as_tensor(keys_np, device=device)
 
     cam_sums: list = []
@@ -148,8 +155,7 @@ def infer_cams(model: nn.Module,
         for b, m in enumerate(maps):
             m = m[None].float()
             c4 = F.interpolate(m, size4, mode='bilinear', align_corners=False)[0]
-            hr = F.interpolate(m, size_up, mode='bilinear',
-                               align_corners=False)[0, :, :H, :W]
+            hr = F.interpolate(m, size_up, mode='bilinear', align_corners=False)[0, :, :H, :W]
             if b == len(cam_sums):
                 cam_sums.append(c4)
                 hr_sums.append(hr)
@@ -163,21 +169,25 @@ def infer_cams(model: nn.Module,
         raise ValueError(f'{len(weights)} branch weights for a model with {n} branches')
     cam = sum(w * _max_norm(c) for w, c in zip(weights, cam_sums))
     high_res = sum(w * _max_norm(h) for w, h in zip(weights, hr_sums))
-    return dict(keys=keys_np, cam=cam.cpu().numpy().astype(dtype),
-                high_res=high_res.cpu().numpy().astype(dtype))
+    return dict(
+        keys=keys_np,
+        cam=cam.cpu().numpy().astype(dtype),
+        high_res=high_res.cpu().numpy().astype(dtype),
+    )
 
 
-def _climbed_maps(model: nn.Module, x: torch.Tensor, keys: np.ndarray, scale: float,
-                  climbing: dict) -> list:
+def _climbed_maps(
+    model: nn.Module, x: torch.Tensor, keys: np.ndarray, scale: float, climbing: dict
+) -> list:
     """Per branch, the climbing accumulations of every key stacked: [(K, h, w), ...]."""
     with torch.inference_mode():
         num_branches = len(model.cams(x))
     cfg = dict(climbing)
-    half_scales = cfg.pop('half_iters_scales', (0.5, ))
+    half_scales = cfg.pop('half_iters_scales', (0.5,))
     iters = int(cfg.pop('iters', 27))
     if any(abs(scale - s) < 1e-6 for s in half_scales):
         iters = iters // 2
     return [
-        torch.stack([climb_class_map(model, x, int(c), branch=b, iters=iters, **cfg)
-                     for c in keys]) for b in range(num_branches)
+        torch.stack([climb_class_map(model, x, int(c), branch=b, iters=iters, **cfg) for c in keys])
+        for b in range(num_branches)
     ]

@@ -17,10 +17,12 @@ from ..utils.io import atomic_write, save_npy
 from .voc_image_label import VOC_CLASSES, irn_key
 
 # (VOC class index, BGR colour, shape) of the classes drawn in the demo images.
-DEMO_CLASSES = ((6, (40, 40, 220), 'rectangle'),     # car
-                (7, (40, 200, 240), 'circle'),       # cat
-                (11, (220, 120, 40), 'triangle'),    # dog
-                (14, (60, 200, 60), 'ellipse'))      # person
+DEMO_CLASSES = (
+    (6, (40, 40, 220), 'rectangle'),  # car
+    (7, (40, 200, 240), 'circle'),  # cat
+    (11, (220, 120, 40), 'triangle'),  # dog
+    (14, (60, 200, 60), 'ellipse'),
+)  # person
 
 
 def voc_palette() -> list[int]:
@@ -94,8 +96,12 @@ def make_demo_voc(out_root: str, num_train: int = 96, num_val: int = 32, seed: i
     if osp.isfile(done) and open(done).read() == stamp:
         return root
     rng = np.random.default_rng(seed)
-    for sub in ('JPEGImages', 'SegmentationClass', 'SegmentationClassAug',
-                'ImageSets/Segmentation'):
+    for sub in (
+        'JPEGImages',
+        'SegmentationClass',
+        'SegmentationClassAug',
+        'ImageSets/Segmentation',
+    ):
         os.makedirs(osp.join(root, sub), exist_ok=True)
     palette = voc_palette()
     ids = [f'2099_{i:06d}' for i in range(1, num_train + num_val + 1)]
@@ -105,13 +111,17 @@ def make_demo_voc(out_root: str, num_train: int = 96, num_val: int = 32, seed: i
         ok, buf = cv2.imencode('.jpg', img, [cv2.IMWRITE_JPEG_QUALITY, 95])
         if not ok:
             raise RuntimeError(f'JPEG encoding failed for {img_id}')
-        atomic_write(osp.join(root, 'JPEGImages', img_id + '.jpg'),
-                     lambda tmp, b=buf: b.tofile(tmp), '.jpg')
+        atomic_write(
+            osp.join(root, 'JPEGImages', img_id + '.jpg'), lambda tmp, b=buf: b.tofile(tmp), '.jpg'
+        )
         png = Image.fromarray(mask, mode='P')
         png.putpalette(palette)
         for sub in ('SegmentationClass', 'SegmentationClassAug'):
-            atomic_write(osp.join(root, sub, img_id + '.png'),
-                         lambda tmp, p=png: p.save(tmp, format='PNG'), '.png')
+            atomic_write(
+                osp.join(root, sub, img_id + '.png'),
+                lambda tmp, p=png: p.save(tmp, format='PNG'),
+                '.png',
+            )
         onehot = np.zeros(len(VOC_CLASSES), np.float32)
         present = np.unique(mask)
         onehot[present[(present > 0) & (present < 255)] - 1] = 1

@@ -25,19 +25,25 @@ class IRLabelDataset(BaseDataset):
         **kwargs: Passed to :class:`mmengine.dataset.BaseDataset`.
     """
 
-    METAINFO = {'classes': ('background', ) + tuple(str(i) for i in range(20))}
+    METAINFO = {'classes': ('background',) + tuple(str(i) for i in range(20))}
 
-    def __init__(self,
-                 data_root: str,
-                 ann_file: str,
-                 ir_label_dir: str,
-                 data_prefix: Optional[dict] = None,
-                 img_suffix: str = '.jpg',
-                 **kwargs) -> None:
+    def __init__(
+        self,
+        data_root: str,
+        ann_file: str,
+        ir_label_dir: str,
+        data_prefix: Optional[dict] = None,
+        img_suffix: str = '.jpg',
+        **kwargs,
+    ) -> None:
         self.ir_label_dir = ir_label_dir
         self.img_suffix = img_suffix
-        super().__init__(ann_file=ann_file, data_root=data_root,
-                         data_prefix=data_prefix or dict(img_path='JPEGImages'), **kwargs)
+        super().__init__(
+            ann_file=ann_file,
+            data_root=data_root,
+            data_prefix=data_prefix or dict(img_path='JPEGImages'),
+            **kwargs,
+        )
 
     def load_data_list(self) -> list[dict]:
         """Read the id list; every image and IR label must exist."""
@@ -53,5 +59,6 @@ class IRLabelDataset(BaseDataset):
         if missing:
             raise FileNotFoundError(
                 f'{len(missing)} of {len(ids)} IR labels of {self.ann_file} are missing '
-                f'(first: {missing[0]}); run the AMR stage (PseudoLabelHook) first')
+                f'(first: {missing[0]}); run the AMR stage (PseudoLabelHook) first'
+            )
         return data_list

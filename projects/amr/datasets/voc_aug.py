@@ -29,6 +29,7 @@ def read_sbd_mask(path: str) -> np.ndarray:
         ValueError: naming ``path`` when the file lacks ``GTcls.Segmentation``.
     """
     from scipy.io import loadmat
+
     if not osp.isfile(path):
         raise FileNotFoundError(f'SBD mask not found: {path}')
     try:
@@ -52,13 +53,13 @@ def _write_list(path: str, ids: Iterable[str]) -> None:
     def _w(tmp: str) -> None:
         with open(tmp, 'w') as f:
             f.writelines(f'{i}\n' for i in ids)
+
     atomic_write(path, _w, '.txt')
 
 
-def convert_voc_aug(voc_root: str,
-                    sbd_root: Optional[str],
-                    overwrite: bool = False,
-                    check_full: bool = True) -> dict:
+def convert_voc_aug(
+    voc_root: str, sbd_root: Optional[str], overwrite: bool = False, check_full: bool = True
+) -> dict:
     """Write ``SegmentationClassAug``, ``train_aug.txt`` and ``cls_labels.npy``.
 
     Args:
@@ -79,14 +80,21 @@ def convert_voc_aug(voc_root: str,
     voc_seg_ids = set(voc_train) | set(voc_val)
     sbd_ids: list[str] = []
     if sbd_root is not None:
-        sbd_ids = read_id_list(osp.join(sbd_root, 'train.txt')) + \
-            read_id_list(osp.join(sbd_root, 'val.txt'))
+        sbd_ids = read_id_list(osp.join(sbd_root, 'train.txt')) + read_id_list(
+            osp.join(sbd_root, 'val.txt')
+        )
     val_set = set(voc_val)
     train_aug = sorted((set(voc_train) | set(sbd_ids)) - val_set)
-    if check_full and sbd_root is not None and len(voc_train) == 1464 \
-            and len(train_aug) != FULL_TRAIN_AUG:
-        raise ValueError(f'train_aug has {len(train_aug)} ids, expected {FULL_TRAIN_AUG}: '
-                         f'check {seg_dir} and {sbd_root}')
+    if (
+        check_full
+        and sbd_root is not None
+        and len(voc_train) == 1464
+        and len(train_aug) != FULL_TRAIN_AUG
+    ):
+        raise ValueError(
+            f'train_aug has {len(train_aug)} ids, expected {FULL_TRAIN_AUG}: '
+            f'check {seg_dir} and {sbd_root}'
+        )
     out_dir = osp.join(voc_root, 'SegmentationClassAug')
     written = skipped = 0
     for img_id in sorted(voc_seg_ids | set(sbd_ids)):
@@ -111,7 +119,8 @@ def convert_voc_aug(voc_root: str,
         onehot[labels_from_xml(osp.join(ann_dir, img_id + '.xml'))] = 1
         labels[irn_key(img_id)] = onehot
     save_npy(osp.join(voc_root, 'cls_labels.npy'), labels)
-    stats = dict(train_aug=len(train_aug), masks_written=written, masks_kept=skipped,
-                 labels=len(labels))
+    stats = dict(
+        train_aug=len(train_aug), masks_written=written, masks_kept=skipped, labels=len(labels)
+    )
     print_log(f'voc_aug: {stats}', logger='current')
     return stats

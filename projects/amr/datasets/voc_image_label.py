@@ -11,9 +11,28 @@ from mmpretrain.datasets import MultiLabelDataset
 from mmpretrain.registry import DATASETS
 from PIL import Image
 
-VOC_CLASSES = ('aeroplane', 'bicycle', 'bird', 'boat', 'bottle', 'bus', 'car', 'cat', 'chair',
-               'cow', 'diningtable', 'dog', 'horse', 'motorbike', 'person', 'pottedplant', 'sheep',
-               'sofa', 'train', 'tvmonitor')
+VOC_CLASSES = (
+    'aeroplane',
+    'bicycle',
+    'bird',
+    'boat',
+    'bottle',
+    'bus',
+    'car',
+    'cat',
+    'chair',
+    'cow',
+    'diningtable',
+    'dog',
+    'horse',
+    'motorbike',
+    'person',
+    'pottedplant',
+    'sheep',
+    'sofa',
+    'train',
+    'tvmonitor',
+)
 
 LABEL_SOURCES = ('npy', 'mask', 'xml')
 
@@ -65,8 +84,9 @@ def labels_from_mask(path: str, num_classes: int = 20) -> np.ndarray:
         raise FileNotFoundError(f'segmentation mask not found: {path}')
     mask = np.asarray(Image.open(path))
     if mask.ndim != 2:
-        raise ValueError(f'{path}: expected a single-channel (index or palette) PNG, '
-                         f'got shape {mask.shape}')
+        raise ValueError(
+            f'{path}: expected a single-channel (index or palette) PNG, got shape {mask.shape}'
+        )
     ids = np.unique(mask)
     bad = ids[(ids > num_classes) & (ids != 255)]
     if bad.size:
@@ -125,22 +145,25 @@ class VOCImageLabelDataset(MultiLabelDataset):
 
     METAINFO = {'classes': VOC_CLASSES}
 
-    def __init__(self,
-                 data_root: str,
-                 ann_file: str,
-                 label_source: str = 'npy',
-                 label_file: str = 'cls_labels.npy',
-                 data_prefix: Optional[dict] = None,
-                 on_error: str = 'raise',
-                 img_suffix: str = '.jpg',
-                 seg_map_suffix: str = '.png',
-                 **kwargs) -> None:
+    def __init__(
+        self,
+        data_root: str,
+        ann_file: str,
+        label_source: str = 'npy',
+        label_file: str = 'cls_labels.npy',
+        data_prefix: Optional[dict] = None,
+        on_error: str = 'raise',
+        img_suffix: str = '.jpg',
+        seg_map_suffix: str = '.png',
+        **kwargs,
+    ) -> None:
         if label_source not in LABEL_SOURCES:
             raise ValueError(f'label_source must be one of {LABEL_SOURCES}, got {label_source!r}')
         if on_error not in ('raise', 'skip'):
             raise ValueError(f"on_error must be 'raise' or 'skip', got {on_error!r}")
-        prefix = dict(img_path='JPEGImages', seg_map_path='SegmentationClass',
-                      ann_path='Annotations')
+        prefix = dict(
+            img_path='JPEGImages', seg_map_path='SegmentationClass', ann_path='Annotations'
+        )
         prefix.update(data_prefix or {})
         self.label_source = label_source
         self.label_file = label_file
@@ -155,8 +178,10 @@ class VOCImageLabelDataset(MultiLabelDataset):
 
     def _problem(self, img_id: str, message: str) -> None:
         if self.on_error == 'raise':
-            raise ValueError(f'{message} (id {img_id} in {self.ann_file}; '
-                             "set on_error='skip' to skip such samples)")
+            raise ValueError(
+                f'{message} (id {img_id} in {self.ann_file}; '
+                "set on_error='skip' to skip such samples)"
+            )
         self.skipped[img_id] = message
 
     def load_data_list(self) -> list[dict]:
@@ -165,8 +190,9 @@ class VOCImageLabelDataset(MultiLabelDataset):
         img_dir = self.data_prefix['img_path']
         seg_dir = self.data_prefix.get('seg_map_path')
         ann_dir = self.data_prefix.get('ann_path')
-        npy = load_irn_cls_labels(self._abs(self.label_file)) if self.label_source == 'npy' \
-            else None
+        npy = (
+            load_irn_cls_labels(self._abs(self.label_file)) if self.label_source == 'npy' else None
+        )
         self.skipped = {}
         data_list = []
         for img_id in ids:
@@ -180,27 +206,38 @@ class VOCImageLabelDataset(MultiLabelDataset):
                 if npy is not None:
                     if irn_key(img_id) not in npy:
                         raise ValueError(
-                            f'id {img_id} has no entry in {self._abs(self.label_file)}')
+                            f'id {img_id} has no entry in {self._abs(self.label_file)}'
+                        )
                     label = np.flatnonzero(np.asarray(npy[irn_key(img_id)]) > 0.5)
                 elif self.label_source == 'mask':
-                    label = labels_from_mask(seg_path or f'<no seg_map_path>/{img_id}',
-                                             len(self.metainfo['classes']))
+                    label = labels_from_mask(
+                        seg_path or f'<no seg_map_path>/{img_id}', len(self.metainfo['classes'])
+                    )
                 else:
-                    label = labels_from_xml(osp.join(ann_dir, img_id + '.xml'),
-                                            self.metainfo['classes'])
+                    label = labels_from_xml(
+                        osp.join(ann_dir, img_id + '.xml'), self.metainfo['classes']
+                    )
             except (FileNotFoundError, ValueError) as e:
                 self._problem(img_id, str(e))
                 continue
             if label.size == 0:
                 self._problem(img_id, f'no foreground label for {img_id} ({self.label_source})')
                 continue
-            data_list.append(dict(img_path=img_path, img_id=img_id,
-                                  gt_label=label.astype(np.int64),
-                                  seg_map_path=seg_path if has_seg else None))
+            data_list.append(
+                dict(
+                    img_path=img_path,
+                    img_id=img_id,
+                    gt_label=label.astype(np.int64),
+                    seg_map_path=seg_path if has_seg else None,
+                )
+            )
         if self.skipped:
-            print_log(f'{type(self).__name__}: skipped {len(self.skipped)} of {len(ids)} ids of '
-                      f'{self.ann_file}; first: {next(iter(self.skipped.values()))}',
-                      logger='current', level=30)
+            print_log(
+                f'{type(self).__name__}: skipped {len(self.skipped)} of {len(ids)} ids of '
+                f'{self.ann_file}; first: {next(iter(self.skipped.values()))}',
+                logger='current',
+                level=30,
+            )
         return data_list
 
     @property
@@ -209,7 +246,12 @@ class VOCImageLabelDataset(MultiLabelDataset):
         return [self.get_data_info(i)['img_id'] for i in range(len(self))]
 
 
-
-
-__all__ = ['VOCImageLabelDataset', 'VOC_CLASSES', 'irn_key', 'read_id_list',
-           'load_irn_cls_labels', 'labels_from_mask', 'labels_from_xml']
+__all__ = [
+    'VOCImageLabelDataset',
+    'VOC_CLASSES',
+    'irn_key',
+    'read_id_list',
+    'load_irn_cls_labels',
+    'labels_from_mask',
+    'labels_from_xml',
+]

@@ -6,5 +6,13 @@ from .cam_metric import CAMMetric, default_thresholds, format_table, json_safe
 from .confusion import cams_to_label, confusion_matrix, iou_from_confusion
 from .present_class_ap import PresentClassAveragePrecision
 
-__all__ = ['CAMMetric', 'PresentClassAveragePrecision', 'cams_to_label', 'confusion_matrix',
-           'default_thresholds', 'format_table', 'iou_from_confusion', 'json_safe']
+__all__ = [
+    'CAMMetric',
+    'PresentClassAveragePrecision',
+    'cams_to_label',
+    'confusion_matrix',
+    'default_thresholds',
+    'format_table',
+    'iou_from_confusion',
+    'json_safe',
+]

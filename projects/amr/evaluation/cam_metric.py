@@ -12,9 +12,29 @@ from PIL import Image
 
 from .confusion import iou_from_confusion
 
-VOC_SEG_CLASSES = ('background', 'aeroplane', 'bicycle', 'bird', 'boat', 'bottle', 'bus', 'car',
-                   'cat', 'chair', 'cow', 'diningtable', 'dog', 'horse', 'motorbike', 'person',
-                   'pottedplant', 'sheep', 'sofa', 'train', 'tvmonitor')
+VOC_SEG_CLASSES = (
+    'background',
+    'aeroplane',
+    'bicycle',
+    'bird',
+    'boat',
+    'bottle',
+    'bus',
+    'car',
+    'cat',
+    'chair',
+    'cow',
+    'diningtable',
+    'dog',
+    'horse',
+    'motorbike',
+    'person',
+    'pottedplant',
+    'sheep',
+    'sofa',
+    'train',
+    'tvmonitor',
+)
 
 
 def default_thresholds() -> tuple[float, ...]:
@@ -55,26 +75,34 @@ class CAMMetric(BaseMetric):
 
     default_prefix: Optional[str] = 'cam'
 
-    def __init__(self,
-                 bg_threshold: float = 0.20,
-                 thresholds: Optional[Sequence[float]] = None,
-                 num_classes: int = 21,
-                 ignore_index: int = 255,
-                 cam_key: str = 'high_res',
-                 class_names: Optional[Sequence[str]] = None,
-                 collect_device: str = 'cpu',
-                 prefix: Optional[str] = None,
-                 **kwargs) -> None:
+    def __init__(
+        self,
+        bg_threshold: float = 0.20,
+        thresholds: Optional[Sequence[float]] = None,
+        num_classes: int = 21,
+        ignore_index: int = 255,
+        cam_key: str = 'high_res',
+        class_names: Optional[Sequence[str]] = None,
+        collect_device: str = 'cpu',
+        prefix: Optional[str] = None,
+        **kwargs,
+    ) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix, **kwargs)
         sweep = default_thresholds() if thresholds is None else tuple(thresholds)
         self.bg_threshold = float(bg_threshold)
-        self.thresholds = tuple(sorted({round(float(t), 6) for t in sweep} |
-                                       {round(self.bg_threshold, 6)}))
+        self.thresholds = tuple(
+            sorted({round(float(t), 6) for t in sweep} | {round(self.bg_threshold, 6)})
+        )
         self.num_classes = num_classes
         self.ignore_index = ignore_index
         self.cam_key = cam_key
-        self.class_names = tuple(class_names) if class_names is not None else (
-            VOC_SEG_CLASSES if num_classes == 21 else tuple(str(i) for i in range(num_classes)))
+        self.class_names = (
+            tuple(class_names)
+            if class_names is not None
+            else (
+                VOC_SEG_CLASSES if num_classes == 21 else tuple(str(i) for i in range(num_classes))
+            )
+        )
         self.details: Optional[dict] = None
 
     def _gt(self, sample: dict) -> np.ndarray:
@@ -85,8 +113,9 @@ class CAMMetric(BaseMetric):
             raise KeyError('a CAMMetric sample needs gt_seg_map or seg_map_path')
         return np.asarray(Image.open(path))
 
-    def _sweep_counts(self, cams: np.ndarray, keys: np.ndarray,
-                      gt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _sweep_counts(
+        self, cams: np.ndarray, keys: np.ndarray, gt: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Confusion rows of the present gt classes for every threshold: (T, R, C)."""
         C, T = self.num_classes, len(self.thresholds)
         valid = gt != self.ignore_index
@@ -132,8 +161,9 @@ class CAMMetric(BaseMetric):
             cams = np.asarray(sample[self.cam_key])
             keys = np.asarray(sample['keys'], dtype=np.int64).reshape(-1)
             if cams.shape[0] != keys.size or cams.shape[1:] != gt.shape:
-                raise ValueError(f'CAMs {cams.shape} / keys {keys.size} do not match the '
-                                 f'ground truth {gt.shape}')
+                raise ValueError(
+                    f'CAMs {cams.shape} / keys {keys.size} do not match the ground truth {gt.shape}'
+                )
             rows, conf = self._sweep_counts(cams, keys, gt)
             self.results.append(('sweep', rows, conf))
 
@@ -152,23 +182,28 @@ class CAMMetric(BaseMetric):
         if len(kinds) > 1:
             raise ValueError('CAMMetric got both CAMs and label maps; evaluate them separately')
         kind = kinds.pop() if kinds else 'sweep'
-        thresholds = self.thresholds if kind == 'sweep' else (None, )
+        thresholds = self.thresholds if kind == 'sweep' else (None,)
         total = np.zeros((len(thresholds), C, C), dtype=np.int64)
         for _, rows, conf in results:
             total[:, rows] += conf
         table = [iou_from_confusion(c) for c in total]
         miou = np.array([t['miou'] for t in table])
         details = OrderedDict(
-            kind=kind, num_images=len(results), class_names=list(self.class_names),
+            kind=kind,
+            num_images=len(results),
+            class_names=list(self.class_names),
             thresholds=list(thresholds),
             miou=[_pct(v) for v in miou],
             iou=[[_pct(v) for v in t['iou']] for t in table],
             fp=[[_pct(v) for v in t['fp']] for t in table],
             fn=[[_pct(v) for v in t['fn']] for t in table],
-            mfp=[_pct(t['mfp']) for t in table], mfn=[_pct(t['mfn']) for t in table])
+            mfp=[_pct(t['mfp']) for t in table],
+            mfn=[_pct(t['mfn']) for t in table],
+        )
         i_cfg = thresholds.index(round(self.bg_threshold, 6)) if kind == 'sweep' else 0
-        metrics = OrderedDict(mIoU=_pct(miou[i_cfg]), mFP=_pct(table[i_cfg]['mfp']),
-                              mFN=_pct(table[i_cfg]['mfn']))
+        metrics = OrderedDict(
+            mIoU=_pct(miou[i_cfg]), mFP=_pct(table[i_cfg]['mfp']), mFN=_pct(table[i_cfg]['mfn'])
+        )
         if kind == 'sweep':
             metrics['bg_threshold'] = self.bg_threshold
             i_best = int(np.nanargmax(miou)) if np.any(~np.isnan(miou)) else i_cfg
@@ -197,18 +232,23 @@ def format_table(details: dict, index: int = 0) -> str:
     """
     thr = details['thresholds'][index]
     head = 'label maps' if thr is None else f'background threshold {thr}'
-    lines = [f'CAM metric over {details["num_images"]} images, {head}:',
-             f'{"class":<14}{"IoU":>8}{"FP":>8}{"FN":>8}']
-    for name, iou, fp, fn in zip(details['class_names'], details['iou'][index],
-                                 details['fp'][index], details['fn'][index]):
+    lines = [
+        f'CAM metric over {details["num_images"]} images, {head}:',
+        f'{"class":<14}{"IoU":>8}{"FP":>8}{"FN":>8}',
+    ]
+    for name, iou, fp, fn in zip(
+        details['class_names'], details['iou'][index], details['fp'][index], details['fn'][index]
+    ):
         lines.append(f'{name:<14}{iou:>8.2f}{fp:>8.2f}{fn:>8.2f}')
-    lines.append(f'{"mean":<14}{details["miou"][index]:>8.2f}{details["mfp"][index]:>8.2f}'
-                 f'{details["mfn"][index]:>8.2f}')
+    lines.append(
+        f'{"mean":<14}{details["miou"][index]:>8.2f}{details["mfp"][index]:>8.2f}'
+        f'{details["mfn"][index]:>8.2f}'
+    )
     if thr is not None:
-        sweep = ' '.join(f'{t:.2f}:{m:.2f}' for t, m in zip(details['thresholds'],
-                                                            details['miou']))
-        lines.append(f'sweep (threshold:mIoU; a best chosen here is selected with ground '
-                     f'truth): {sweep}')
+        sweep = ' '.join(f'{t:.2f}:{m:.2f}' for t, m in zip(details['thresholds'], details['miou']))
+        lines.append(
+            f'sweep (threshold:mIoU; a best chosen here is selected with ground truth): {sweep}'
+        )
     return '\n'.join(lines)
 
 

@@ -14,10 +14,9 @@ import numpy as np
 import torch
 
 
-def confusion_matrix(pred: np.ndarray,
-                     gt: np.ndarray,
-                     num_classes: int = 21,
-                     ignore_index: int = 255) -> np.ndarray:
+def confusion_matrix(
+    pred: np.ndarray, gt: np.ndarray, num_classes: int = 21, ignore_index: int = 255
+) -> np.ndarray:
     """Confusion counts of one prediction against its ground truth.
 
     Args:
@@ -43,14 +42,19 @@ def confusion_matrix(pred: np.ndarray,
     valid = gt != ignore_index
     pred, gt = pred[valid], gt[valid]
     if pred.size and (pred.min() < 0 or pred.max() >= num_classes):
-        raise ValueError(f'predicted class ids outside 0..{num_classes - 1}: '
-                         f'{np.unique(pred[(pred < 0) | (pred >= num_classes)]).tolist()}')
+        raise ValueError(
+            f'predicted class ids outside 0..{num_classes - 1}: '
+            f'{np.unique(pred[(pred < 0) | (pred >= num_classes)]).tolist()}'
+        )
     if gt.size and (gt.min() < 0 or gt.max() >= num_classes):
-        raise ValueError(f'ground-truth class ids outside 0..{num_classes - 1} and '
-                         f'{ignore_index}: '
-                         f'{np.unique(gt[(gt < 0) | (gt >= num_classes)]).tolist()}')
-    return np.bincount(gt * num_classes + pred,
-                       minlength=num_classes**2).reshape(num_classes, num_classes)
+        raise ValueError(
+            f'ground-truth class ids outside 0..{num_classes - 1} and '
+            f'{ignore_index}: '
+            f'{np.unique(gt[(gt < 0) | (gt >= num_classes)]).tolist()}'
+        )
+    return np.bincount(gt * num_classes + pred, minlength=num_classes**2).reshape(
+        num_classes, num_classes
+    )
 
 
 def iou_from_confusion(conf: np.ndarray) -> dict:
@@ -79,8 +83,15 @@ def iou_from_confusion(conf: np.ndarray) -> dict:
     def _nanmean(x: np.ndarray) -> float:
         return float(np.nanmean(x)) if np.any(~np.isnan(x)) else float('nan')
 
-    return dict(iou=iou, miou=_nanmean(iou), fp=fp, fn=fn, mfp=_nanmean(fp),
-                mfn=_nanmean(fn), acc=float(tp.sum() / total) if total else float('nan'))
+    return dict(
+        iou=iou,
+        miou=_nanmean(iou),
+        fp=fp,
+        fn=fn,
+        mfp=_nanmean(fp),
+        mfn=_nanmean(fn),
+        acc=float(tp.sum() / total) if total else float('nan'),
+    )
 
 
 ArrayLike = Union[np.ndarray, torch.Tensor]

@@ -22,5 +22,8 @@ class PresentClassAveragePrecision(AveragePrecision):
         pred = torch.stack([res['pred_score'] for res in results])
         ap = self.calculate(pred, target, None)  # per-class AP (in %)
         present = (target == 1).any(dim=0)
-        return dict(mAP=ap.mean().item(), mAP_present=ap[present].mean().item(),
-                    num_present=int(present.sum()))
+        return dict(
+            mAP=ap.mean().item(),
+            mAP_present=ap[present].mean().item(),
+            num_present=int(present.sum()),
+        )

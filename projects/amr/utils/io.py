@@ -50,9 +50,11 @@ def save_label_png(path: str, label: np.ndarray) -> None:
 
 def save_npy(path: str, obj: Any) -> None:
     """Atomically ``np.save`` an array or a (pickled) dict."""
+
     def _write(tmp: str) -> None:
         with open(tmp, 'wb') as f:
             np.save(f, obj, allow_pickle=True)
+
     atomic_write(path, _write, '.npy')
 
 
@@ -73,8 +75,10 @@ def load_npy_dict(path: str) -> dict:
 
 def save_json(path: str, obj: Any) -> None:
     """Atomically write ``obj`` as indented JSON."""
+
     def _write(tmp: str) -> None:
         with open(tmp, 'w') as f:
             json.dump(obj, f, indent=2, sort_keys=False)
             f.write('\n')
+
     atomic_write(path, _write, '.json')

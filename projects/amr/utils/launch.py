@@ -21,8 +21,10 @@ def setup_distributed(cfg: Config, launcher: str) -> None:
     if launcher == 'none' or torch.cuda.is_available():
         return
     if launcher != 'pytorch':
-        raise RuntimeError(f'launcher {launcher!r} needs CUDA; on CPU use --launcher pytorch '
-                           '(tools/dist_train.sh), which runs on gloo')
+        raise RuntimeError(
+            f'launcher {launcher!r} needs CUDA; on CPU use --launcher pytorch '
+            '(tools/dist_train.sh), which runs on gloo'
+        )
     if not torch_dist.is_initialized():
         torch_dist.init_process_group(backend='gloo')
     cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})['backend'] = 'gloo'

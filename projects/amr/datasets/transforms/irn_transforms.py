@@ -21,8 +21,10 @@ class LoadIRLabel(BaseTransform):
         if label.ndim != 2:
             raise ValueError(f'{results["ir_label_path"]}: an IR label must be single-channel')
         if label.shape != results['img'].shape[:2]:
-            raise ValueError(f'{results["ir_label_path"]}: shape {label.shape} != image '
-                             f'{results["img"].shape[:2]}')
+            raise ValueError(
+                f'{results["ir_label_path"]}: shape {label.shape} != image '
+                f'{results["img"].shape[:2]}'
+            )
         results['gt_seg_map'] = label.astype(np.uint8)
         return results
 
@@ -40,8 +42,12 @@ class RandomRescale(BaseTransform):
         backend (str): Image resize backend. Defaults to ``'pillow'``.
     """
 
-    def __init__(self, ratio_range: Sequence[float] = (0.5, 1.5),
-                 interpolation: str = 'bicubic', backend: str = 'pillow') -> None:
+    def __init__(
+        self,
+        ratio_range: Sequence[float] = (0.5, 1.5),
+        interpolation: str = 'bicubic',
+        backend: str = 'pillow',
+    ) -> None:
         self.ratio_range = (float(ratio_range[0]), float(ratio_range[1]))
         self.interpolation = interpolation
         self.backend = backend
@@ -51,11 +57,13 @@ class RandomRescale(BaseTransform):
         scale = np.random.uniform(*self.ratio_range)
         h, w = results['img'].shape[:2]
         size = (max(1, int(round(w * scale))), max(1, int(round(h * scale))))
-        results['img'] = mmcv.imresize(results['img'], size, interpolation=self.interpolation,
-                                       backend=self.backend)
+        results['img'] = mmcv.imresize(
+            results['img'], size, interpolation=self.interpolation, backend=self.backend
+        )
         if results.get('gt_seg_map') is not None:
-            results['gt_seg_map'] = mmcv.imresize(results['gt_seg_map'], size,
-                                                  interpolation='nearest', backend='pillow')
+            results['gt_seg_map'] = mmcv.imresize(
+                results['gt_seg_map'], size, interpolation='nearest', backend='pillow'
+            )
         results['img_shape'] = results['img'].shape[:2]
         return results
 
@@ -92,9 +100,11 @@ class PackIRInputs(BaseTransform):
         meta_keys (Sequence[str]): Keys copied into the metainfo.
     """
 
-    def __init__(self, label_scale: float = 0.25,
-                 meta_keys: Sequence[str] = ('img_id', 'img_path', 'ori_shape',
-                                             'img_shape')) -> None:
+    def __init__(
+        self,
+        label_scale: float = 0.25,
+        meta_keys: Sequence[str] = ('img_id', 'img_path', 'ori_shape', 'img_shape'),
+    ) -> None:
         self.label_scale = label_scale
         self.meta_keys = tuple(meta_keys)
 
@@ -107,8 +117,9 @@ class PackIRInputs(BaseTransform):
         sample = DataSample()
         if results.get('gt_seg_map') is not None:
             label = downsample_nearest(results['gt_seg_map'], self.label_scale)
-            sample.set_field(torch.from_numpy(np.ascontiguousarray(label)), 'ir_label',
-                             field_type='data')
+            sample.set_field(
+                torch.from_numpy(np.ascontiguousarray(label)), 'ir_label', field_type='data'
+            )
         sample.set_metainfo({k: results[k] for k in self.meta_keys if k in results})
         return dict(inputs=inputs, data_samples=sample)
 

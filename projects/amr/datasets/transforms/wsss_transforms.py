@@ -32,10 +32,12 @@ class RandomLongSideResize(BaseTransform):
         backend (str): ``'pillow'`` (as released, PIL bicubic) or ``'cv2'``.
     """
 
-    def __init__(self,
-                 long_side_range: Sequence[int] = (320, 640),
-                 interpolation: str = 'bicubic',
-                 backend: str = 'pillow') -> None:
+    def __init__(
+        self,
+        long_side_range: Sequence[int] = (320, 640),
+        interpolation: str = 'bicubic',
+        backend: str = 'pillow',
+    ) -> None:
         lo, hi = long_side_range
         if not 0 < lo <= hi:
             raise ValueError(f'long_side_range must be 0 < lo <= hi, got {long_side_range}')
@@ -50,18 +52,22 @@ class RandomLongSideResize(BaseTransform):
         long_side = np.random.randint(self.long_side_range[0], self.long_side_range[1] + 1)
         scale = long_side / max(h, w)
         size = (int(round(w * scale)), int(round(h * scale)))
-        results['img'] = mmcv.imresize(img, size, interpolation=self.interpolation,
-                                       backend=self.backend)
+        results['img'] = mmcv.imresize(
+            img, size, interpolation=self.interpolation, backend=self.backend
+        )
         if results.get('gt_seg_map') is not None:
-            results['gt_seg_map'] = mmcv.imresize(results['gt_seg_map'], size,
-                                                  interpolation='nearest', backend='cv2')
+            results['gt_seg_map'] = mmcv.imresize(
+                results['gt_seg_map'], size, interpolation='nearest', backend='cv2'
+            )
         results['img_shape'] = results['img'].shape[:2]
         results['scale_factor'] = (size[0] / w, size[1] / h)
         return results
 
     def __repr__(self) -> str:
-        return (f'{type(self).__name__}(long_side_range={self.long_side_range}, '
-                f'interpolation={self.interpolation!r}, backend={self.backend!r})')
+        return (
+            f'{type(self).__name__}(long_side_range={self.long_side_range}, '
+            f'interpolation={self.interpolation!r}, backend={self.backend!r})'
+        )
 
 
 @TRANSFORMS.register_module()
@@ -82,10 +88,12 @@ class RandomCropPad(BaseTransform):
         seg_pad_val (int): Canvas value of the mask. Defaults to 255 (ignore).
     """
 
-    def __init__(self,
-                 crop_size: int = 512,
-                 pad_val: Union[float, Sequence[float]] = IMAGENET_MEAN_BGR,
-                 seg_pad_val: int = 255) -> None:
+    def __init__(
+        self,
+        crop_size: int = 512,
+        pad_val: Union[float, Sequence[float]] = IMAGENET_MEAN_BGR,
+        seg_pad_val: int = 255,
+    ) -> None:
         self.crop_size = int(crop_size)
         self.pad_val = pad_val
         self.seg_pad_val = seg_pad_val
@@ -106,12 +114,12 @@ class RandomCropPad(BaseTransform):
         channels = img.shape[2] if img.ndim == 3 else 1
         canvas = np.empty((self.crop_size, self.crop_size, channels), np.float32)
         canvas[...] = np.asarray(self.pad_val, np.float32)
-        canvas[ct:ct + ch, cl:cl + cw] = img.reshape(h, w, channels)[it:it + ch, il:il + cw]
+        canvas[ct : ct + ch, cl : cl + cw] = img.reshape(h, w, channels)[it : it + ch, il : il + cw]
         results['img'] = canvas if img.ndim == 3 else canvas[..., 0]
         if results.get('gt_seg_map') is not None:
             seg = results['gt_seg_map']
             seg_canvas = np.full((self.crop_size, self.crop_size), self.seg_pad_val, seg.dtype)
-            seg_canvas[ct:ct + ch, cl:cl + cw] = seg[it:it + ch, il:il + cw]
+            seg_canvas[ct : ct + ch, cl : cl + cw] = seg[it : it + ch, il : il + cw]
             results['gt_seg_map'] = seg_canvas
         results['img_shape'] = (self.crop_size, self.crop_size)
         return results
@@ -134,10 +142,12 @@ class MultiHoleCutout(BaseTransform):
         pad_val (float | Sequence[float]): Fill colour. Defaults to the ImageNet mean (BGR).
     """
 
-    def __init__(self,
-                 num_holes: int = 3,
-                 hole_size: int = 128,
-                 pad_val: Union[float, Sequence[float]] = IMAGENET_MEAN_BGR) -> None:
+    def __init__(
+        self,
+        num_holes: int = 3,
+        hole_size: int = 128,
+        pad_val: Union[float, Sequence[float]] = IMAGENET_MEAN_BGR,
+    ) -> None:
         self.num_holes = int(num_holes)
         self.hole_size = int(hole_size)
         self.pad_val = pad_val
@@ -156,5 +166,4 @@ class MultiHoleCutout(BaseTransform):
         return results
 
     def __repr__(self) -> str:
-        return (f'{type(self).__name__}(num_holes={self.num_holes}, '
-                f'hole_size={self.hole_size})')
+        return f'{type(self).__name__}(num_holes={self.num_holes}, hole_size={self.hole_size})'

@@ -33,8 +33,9 @@ def build_cam_dataset(cfg, dataset: Optional[dict] = None):
     return DATASETS.build(ds_cfg)
 
 
-def eval_sources(dataset, eval_ann_file: Optional[str],
-                 eval_seg_dir: Optional[str]) -> tuple[Optional[list], Optional[str]]:
+def eval_sources(
+    dataset, eval_ann_file: Optional[str], eval_seg_dir: Optional[str]
+) -> tuple[Optional[list], Optional[str]]:
     """Evaluation ids and mask folder, relative paths resolved against ``dataset.data_root``.
 
     Returns ``(None, None)`` when either is missing on disk.
@@ -88,48 +89,71 @@ class PseudoLabelHook(Hook):
 
     priority = 'LOW'
 
-    def __init__(self,
-                 dataset: Optional[dict] = None,
-                 out_dir: Optional[str] = None,
-                 eval_ann_file: Optional[str] = 'ImageSets/Segmentation/train.txt',
-                 eval_seg_dir: Optional[str] = 'SegmentationClass',
-                 bg_threshold: float = 0.20,
-                 thresholds: Optional[Sequence[float]] = None,
-                 scales: Sequence[float] = DEFAULT_SCALES,
-                 branch_weights: Optional[Sequence[float]] = None,
-                 climbing: Optional[dict] = None,
-                 output_stride: int = 16,
-                 fp16: bool = False,
-                 seed_crf: bool = False,
-                 ir_label: Optional[dict] = dict(fg_thr=0.60, bg_thr=0.33, crf=True),
-                 num_vis: int = 4,
-                 log_interval: int = 20) -> None:
+    def __init__(
+        self,
+        dataset: Optional[dict] = None,
+        out_dir: Optional[str] = None,
+        eval_ann_file: Optional[str] = 'ImageSets/Segmentation/train.txt',
+        eval_seg_dir: Optional[str] = 'SegmentationClass',
+        bg_threshold: float = 0.20,
+        thresholds: Optional[Sequence[float]] = None,
+        scales: Sequence[float] = DEFAULT_SCALES,
+        branch_weights: Optional[Sequence[float]] = None,
+        climbing: Optional[dict] = None,
+        output_stride: int = 16,
+        fp16: bool = False,
+        seed_crf: bool = False,
+        ir_label: Optional[dict] = dict(fg_thr=0.60, bg_thr=0.33, crf=True),
+        num_vis: int = 4,
+        log_interval: int = 20,
+    ) -> None:
         self.dataset = dataset
         self.out_dir = out_dir
         self.eval_ann_file = eval_ann_file
         self.eval_seg_dir = eval_seg_dir
         self.generate_kwargs = dict(
-            scales=tuple(scales), branch_weights=branch_weights, climbing=climbing,
-            output_stride=output_stride, fp16=fp16, bg_threshold=bg_threshold,
-            thresholds=thresholds, seed_crf=seed_crf, ir_label=ir_label, num_vis=num_vis,
-            log_interval=log_interval)
+            scales=tuple(scales),
+            branch_weights=branch_weights,
+            climbing=climbing,
+            output_stride=output_stride,
+            fp16=fp16,
+            bg_threshold=bg_threshold,
+            thresholds=thresholds,
+            seed_crf=seed_crf,
+            ir_label=ir_label,
+            num_vis=num_vis,
+            log_interval=log_interval,
+        )
         self.last_result: Optional[dict] = None
 
     def after_train(self, runner) -> None:
         """Generate, evaluate and visualise with the trained model."""
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
         dataset = build_cam_dataset(runner.cfg, self.dataset)
-        out_dir = runner.work_dir if self.out_dir is None else osp.join(runner.work_dir,
-                                                                         self.out_dir)
+        out_dir = (
+            runner.work_dir if self.out_dir is None else osp.join(runner.work_dir, self.out_dir)
+        )
         eval_ids, seg_dir = eval_sources(dataset, self.eval_ann_file, self.eval_seg_dir)
         if eval_ids is None and self.eval_ann_file:
-            runner.logger.warning('PseudoLabelHook: evaluation list or masks not found '
-                                  f'({self.eval_ann_file}, {self.eval_seg_dir}); not evaluating')
-        runner.logger.info(f'PseudoLabelHook: pseudo labels for {len(dataset)} images '
-                           f'under {out_dir}')
+            runner.logger.warning(
+                'PseudoLabelHook: evaluation list or masks not found '
+                f'({self.eval_ann_file}, {self.eval_seg_dir}); not evaluating'
+            )
+        runner.logger.info(
+            f'PseudoLabelHook: pseudo labels for {len(dataset)} images under {out_dir}'
+        )
         self.last_result = generate_pseudo_labels(
-            model, dataset, out_dir, eval_ids=eval_ids, eval_seg_dir=seg_dir,
-            visualizer=runner.visualizer, logger=runner.logger, **self.generate_kwargs)
+            model,
+            dataset,
+            out_dir,
+            eval_ids=eval_ids,
+            eval_seg_dir=seg_dir,
+            visualizer=runner.visualizer,
+            logger=runner.logger,
+            **self.generate_kwargs,
+        )
         if self.last_result['metrics']:
-            runner.logger.info('PseudoLabelHook: ' + ', '.join(
-                f'{k}: {v}' for k, v in self.last_result['metrics'].items()))
+            runner.logger.info(
+                'PseudoLabelHook: '
+                + ', '.join(f'{k}: {v}' for k, v in self.last_result['metrics'].items())
+            )

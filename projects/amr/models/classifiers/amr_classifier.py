@@ -38,8 +38,10 @@ def backbone_stage_modules(backbone: nn.Module, index: int) -> list[nn.Module]:
         if getattr(backbone, 'deep_stem', False):
             return [backbone.stem]
         return [backbone.conv1, backbone.norm1]
-    raise TypeError(f'{type(backbone).__name__} exposes neither `stage_modules` nor '
-                    '`res_layers`; cannot freeze its first stages')
+    raise TypeError(
+        f'{type(backbone).__name__} exposes neither `stage_modules` nor '
+        '`res_layers`; cannot freeze its first stages'
+    )
 
 
 def spotlight_state_from_checkpoint(path: str) -> dict[str, torch.Tensor]:
@@ -59,17 +61,21 @@ def spotlight_state_from_checkpoint(path: str) -> dict[str, torch.Tensor]:
         raise FileNotFoundError(
             f'AMRClassifier: spotlight_checkpoint {path!r} does not exist. Train stage 1 '
             '(configs/amr/cam_*.py) first, or point model.spotlight_checkpoint at its '
-            'checkpoint (e.g. --cfg-options model.spotlight_checkpoint=PATH).')
+            'checkpoint (e.g. --cfg-options model.spotlight_checkpoint=PATH).'
+        )
     ckpt = _load_checkpoint(path, map_location='cpu')
     state = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) else ckpt
     out = {}
     for key, value in state.items():
-        key = key[len('module.'):] if key.startswith('module.') else key
-        for src, dst in (('backbone.', 'spotlight_backbone.'), ('head.', 'spotlight_head.'),
-                         ('spotlight_backbone.', 'spotlight_backbone.'),
-                         ('spotlight_head.', 'spotlight_head.')):
+        key = key[len('module.') :] if key.startswith('module.') else key
+        for src, dst in (
+            ('backbone.', 'spotlight_backbone.'),
+            ('head.', 'spotlight_head.'),
+            ('spotlight_backbone.', 'spotlight_backbone.'),
+            ('spotlight_head.', 'spotlight_head.'),
+        ):
             if key.startswith(src):
-                out[dst + key[len(src):]] = value
+                out[dst + key[len(src) :]] = value
                 break
     if not out:
         raise KeyError(f'AMRClassifier: no backbone.*/head.* weights in {path!r}')
@@ -122,24 +128,28 @@ class AMRClassifier(BaseClassifier):
         init_cfg (dict, optional): Initialisation config of the whole model.
     """
 
-    def __init__(self,
-                 backbone: dict,
-                 head: dict,
-                 compensation_backbone: Optional[dict] = None,
-                 compensation_head: Optional[dict] = None,
-                 cps_loss: dict = dict(type='CrossPseudoSupervisionLoss', loss_weight=0.05,
-                                       pairing='official'),
-                 mode: str = 'faithful',
-                 spotlight_checkpoint: Optional[str] = None,
-                 compensation_frozen_stages: int = 1,
-                 predict_branch: str = 'fused',
-                 data_preprocessor: Optional[dict] = None,
-                 init_cfg: Optional[dict] = None) -> None:
+    def __init__(
+        self,
+        backbone: dict,
+        head: dict,
+        compensation_backbone: Optional[dict] = None,
+        compensation_head: Optional[dict] = None,
+        cps_loss: dict = dict(
+            type='CrossPseudoSupervisionLoss', loss_weight=0.05, pairing='official'
+        ),
+        mode: str = 'faithful',
+        spotlight_checkpoint: Optional[str] = None,
+        compensation_frozen_stages: int = 1,
+        predict_branch: str = 'fused',
+        data_preprocessor: Optional[dict] = None,
+        init_cfg: Optional[dict] = None,
+    ) -> None:
         if mode not in MODES:
             raise ValueError(f'mode must be one of {MODES}, got {mode!r}')
         if predict_branch not in PREDICT_BRANCHES:
-            raise ValueError(f'predict_branch must be one of {PREDICT_BRANCHES}, '
-                             f'got {predict_branch!r}')
+            raise ValueError(
+                f'predict_branch must be one of {PREDICT_BRANCHES}, got {predict_branch!r}'
+            )
         data_preprocessor = dict(data_preprocessor or {})
         data_preprocessor.setdefault('type', 'ClsDataPreprocessor')
         super().__init__(init_cfg=init_cfg, data_preprocessor=MODELS.build(data_preprocessor))
@@ -176,28 +186,37 @@ class AMRClassifier(BaseClassifier):
         """Initialise; the spotlight branch comes from ``spotlight_checkpoint`` when set."""
         if self.spotlight_checkpoint is None:
             if self.mode == 'faithful':
-                print_log('AMRClassifier: faithful mode without spotlight_checkpoint, the '
-                          'frozen spotlight branch keeps its backbone initialisation',
-                          logger='current', level=30)
+                print_log(
+                    'AMRClassifier: faithful mode without spotlight_checkpoint, the '
+                    'frozen spotlight branch keeps its backbone initialisation',
+                    logger='current',
+                    level=30,
+                )
             super().init_weights()
             return
         state = spotlight_state_from_checkpoint(self.spotlight_checkpoint)
         for module in (self.compensation_backbone, self.compensation_head):
             if hasattr(module, 'init_weights'):
                 module.init_weights()
-        spotlight = nn.ModuleDict(dict(spotlight_backbone=self.spotlight_backbone,
-                                       spotlight_head=self.spotlight_head))
+        spotlight = nn.ModuleDict(
+            dict(spotlight_backbone=self.spotlight_backbone, spotlight_head=self.spotlight_head)
+        )
         missing, unexpected = spotlight.load_state_dict(state, strict=False)
         if missing or unexpected:
-            raise KeyError(f'AMRClassifier: spotlight_checkpoint {self.spotlight_checkpoint!r} '
-                           f'does not fit the spotlight branch: missing {missing}, '
-                           f'unexpected {unexpected}')
-        print_log(f'AMRClassifier: spotlight branch loaded from {self.spotlight_checkpoint}',
-                  logger='current')
+            raise KeyError(
+                f'AMRClassifier: spotlight_checkpoint {self.spotlight_checkpoint!r} '
+                f'does not fit the spotlight branch: missing {missing}, '
+                f'unexpected {unexpected}'
+            )
+        print_log(
+            f'AMRClassifier: spotlight branch loaded from {self.spotlight_checkpoint}',
+            logger='current',
+        )
         self._is_init = True
 
-    def _detach_hook(self, module: nn.Module, args: tuple,
-                     output: torch.Tensor) -> Optional[torch.Tensor]:
+    def _detach_hook(
+        self, module: nn.Module, args: tuple, output: torch.Tensor
+    ) -> Optional[torch.Tensor]:
         """Detach the last frozen compensation stage's output in the ``loss`` forward."""
         return output.detach() if self._detach_frozen_output else None
 
@@ -209,8 +228,9 @@ class AMRClassifier(BaseClassifier):
         return self
 
     # --------------------------------------------------------------- forward
-    def extract_feat(self, inputs: torch.Tensor,
-                     branch: str = 'compensation') -> tuple[torch.Tensor, ...]:
+    def extract_feat(
+        self, inputs: torch.Tensor, branch: str = 'compensation'
+    ) -> tuple[torch.Tensor, ...]:
         """Backbone features of one branch (``'spotlight'`` or ``'compensation'``)."""
         if branch == 'spotlight':
             return self.spotlight_backbone(inputs)
@@ -218,10 +238,12 @@ class AMRClassifier(BaseClassifier):
             return self.compensation_backbone(inputs)
         raise ValueError(f"branch must be 'spotlight' or 'compensation', got {branch!r}")
 
-    def forward(self,
-                inputs: torch.Tensor,
-                data_samples: Optional[list[DataSample]] = None,
-                mode: str = 'tensor') -> Union[dict, list, tuple]:
+    def forward(
+        self,
+        inputs: torch.Tensor,
+        data_samples: Optional[list[DataSample]] = None,
+        mode: str = 'tensor',
+    ) -> Union[dict, list, tuple]:
         """Run one of the modes.
 
         Args:
@@ -236,8 +258,10 @@ class AMRClassifier(BaseClassifier):
         if mode == 'predict':
             return self.predict(inputs, data_samples)
         if mode == 'tensor':
-            return (self.spotlight_head(self.extract_feat(inputs, 'spotlight')),
-                    self.compensation_head(self.extract_feat(inputs, 'compensation')))
+            return (
+                self.spotlight_head(self.extract_feat(inputs, 'spotlight')),
+                self.compensation_head(self.extract_feat(inputs, 'compensation')),
+            )
         raise RuntimeError(f'Invalid mode "{mode}".')
 
     def loss(self, inputs: torch.Tensor, data_samples: list[DataSample]) -> dict:
@@ -268,16 +292,19 @@ class AMRClassifier(BaseClassifier):
         return dict(
             loss_cls_s=self.spotlight_head.loss_module(logits_s, target, avg_factor=n),
             loss_cls_c=self.compensation_head.loss_module(logits_c, target, avg_factor=n),
-            loss_cps=self.cps_loss(self.spotlight_head.cam(feats_s),
-                                   self.compensation_head.cam(feats_c)))
+            loss_cps=self.cps_loss(
+                self.spotlight_head.cam(feats_s), self.compensation_head.cam(feats_c)
+            ),
+        )
 
-    def predict(self,
-                inputs: torch.Tensor,
-                data_samples: Optional[list[DataSample]] = None) -> list[DataSample]:
+    def predict(
+        self, inputs: torch.Tensor, data_samples: Optional[list[DataSample]] = None
+    ) -> list[DataSample]:
         """Multi-label scores (sigmoid of the ``predict_branch`` logits) in data samples."""
         logits_s, logits_c = self.forward(inputs, mode='tensor')
-        logits = dict(fused=(logits_s + logits_c) / 2, spotlight=logits_s,
-                      compensation=logits_c)[self.predict_branch]
+        logits = dict(fused=(logits_s + logits_c) / 2, spotlight=logits_s, compensation=logits_c)[
+            self.predict_branch
+        ]
         return self.compensation_head._get_predictions(logits, data_samples)
 
     def cams(self, inputs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -290,8 +317,10 @@ class AMRClassifier(BaseClassifier):
             tuple[Tensor, Tensor]: ``(spotlight, compensation)``, each (N, K, h, w) at the
             backbone's output stride (16: H/16 x W/16).
         """
-        return (self.spotlight_head.cam(self.extract_feat(inputs, 'spotlight')),
-                self.compensation_head.cam(self.extract_feat(inputs, 'compensation')))
+        return (
+            self.spotlight_head.cam(self.extract_feat(inputs, 'spotlight')),
+            self.compensation_head.cam(self.extract_feat(inputs, 'compensation')),
+        )
 
     @staticmethod
     def _targets(data_samples: Sequence[DataSample], num_classes: int) -> torch.Tensor:

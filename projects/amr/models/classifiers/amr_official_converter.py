@@ -67,7 +67,7 @@ def official_to_target_key(key: str) -> Optional[str]:
     """Map a primary official key to its :class:`AMRClassifier` key (``None``: unknown)."""
     for src, dst in PRIMARY_PREFIXES:
         if key.startswith(src):
-            new = dst + key[len(src):]
+            new = dst + key[len(src) :]
             for old, rep in AMM_RENAMES:
                 new = new.replace(old, rep)
             return new
@@ -94,7 +94,7 @@ def convert_official_amr(
         report ``dict(unused=[...], aliases=[...])`` of the skipped source keys and the
         verified aliases.
     """
-    src = {(k[len('module.'):] if k.startswith('module.') else k): v for k, v in src.items()}
+    src = {(k[len('module.') :] if k.startswith('module.') else k): v for k, v in src.items()}
     primaries, aliases, unused = {}, {}, []
     for key, value in src.items():
         target = official_alias_target(key)
@@ -124,8 +124,9 @@ def convert_official_amr(
         elif target in filled:
             errors.append(f'{target} filled twice (from {filled[target]} and {key})')
         elif tuple(template[target].shape) != tuple(value.shape):
-            errors.append(f'{key} -> {target}: shape {tuple(value.shape)} != '
-                          f'{tuple(template[target].shape)}')
+            errors.append(
+                f'{key} -> {target}: shape {tuple(value.shape)} != {tuple(template[target].shape)}'
+            )
         else:
             filled[target] = key
             out[target] = value.detach().clone().to(template[target].dtype)

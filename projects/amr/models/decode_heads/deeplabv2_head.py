@@ -33,12 +33,14 @@ class DeepLabV2Head(BaseDecodeHead):
             ``norm_cfg`` and ``act_cfg`` are not used by this head and must not be given.
     """
 
-    def __init__(self,
-                 in_channels: int,
-                 num_classes: int,
-                 dilations: Sequence[int] = (6, 12, 18, 24),
-                 init_cfg: dict = dict(type='Normal', std=0.01, bias=0, layer='Conv2d'),
-                 **kwargs) -> None:
+    def __init__(
+        self,
+        in_channels: int,
+        num_classes: int,
+        dilations: Sequence[int] = (6, 12, 18, 24),
+        init_cfg: dict = dict(type='Normal', std=0.01, bias=0, layer='Conv2d'),
+        **kwargs,
+    ) -> None:
         unused = {'channels', 'dropout_ratio', 'norm_cfg', 'act_cfg'} & set(kwargs)
         if unused:
             raise TypeError(f'DeepLabV2Head does not use {sorted(unused)}')
@@ -46,15 +48,17 @@ class DeepLabV2Head(BaseDecodeHead):
             in_channels,
             channels=in_channels,
             num_classes=num_classes,
-            dropout_ratio=0.,
+            dropout_ratio=0.0,
             init_cfg=init_cfg,
-            **kwargs)
+            **kwargs,
+        )
         # BaseDecodeHead always builds a 1x1 classifier; DeepLabV2 has none.
         del self.conv_seg
         self.dilations = tuple(dilations)
         self.aspp = nn.ModuleList(
             nn.Conv2d(in_channels, self.out_channels, 3, padding=d, dilation=d, bias=True)
-            for d in self.dilations)
+            for d in self.dilations
+        )
 
     def forward(self, inputs: Sequence[torch.Tensor]) -> torch.Tensor:
         """Sum the dilated branches on the selected backbone feature.

@@ -25,13 +25,15 @@ class CAMHead(MultiLabelClsHead):
         init_cfg (dict, optional): Defaults to None: PyTorch's default conv init, as released.
     """
 
-    def __init__(self,
-                 in_channels: int,
-                 num_classes: int = 20,
-                 loss: dict = dict(type='MultiLabelSoftMarginLoss'),
-                 thr: Optional[float] = None,
-                 topk: Optional[int] = None,
-                 init_cfg: Optional[dict] = None) -> None:
+    def __init__(
+        self,
+        in_channels: int,
+        num_classes: int = 20,
+        loss: dict = dict(type='MultiLabelSoftMarginLoss'),
+        thr: Optional[float] = None,
+        topk: Optional[int] = None,
+        init_cfg: Optional[dict] = None,
+    ) -> None:
         super().__init__(loss=loss, thr=thr, topk=topk, init_cfg=init_cfg)
         self.in_channels = in_channels
         self.num_classes = num_classes

@@ -52,17 +52,19 @@ class EdgeBranch(nn.Module):
         channels (int): Channels per level. Defaults to 32.
     """
 
-    def __init__(self, in_channels: Sequence[int], strides: Sequence[int],
-                 channels: int = 32) -> None:
+    def __init__(
+        self, in_channels: Sequence[int], strides: Sequence[int], channels: int = 32
+    ) -> None:
         super().__init__()
         base = min(strides)
         self.levels = nn.ModuleList(
-            ConvGNUp(c, channels, s // base) for c, s in zip(in_channels, strides))
+            ConvGNUp(c, channels, s // base) for c, s in zip(in_channels, strides)
+        )
         self.fuse = nn.Conv2d(channels * len(in_channels), 1, 1, bias=True)
 
     def forward(self, feats: Sequence[torch.Tensor], size: tuple[int, int]) -> torch.Tensor:
         """Boundary logits (B, 1, *size)."""
-        outs = [m(f)[..., :size[0], :size[1]] for m, f in zip(self.levels, feats)]
+        outs = [m(f)[..., : size[0], : size[1]] for m, f in zip(self.levels, feats)]
         return self.fuse(torch.cat(outs, dim=1))
 
 
@@ -99,8 +101,13 @@ class DisplacementBranch(nn.Module):
             Defaults to 256.
     """
 
-    def __init__(self, in_channels: Sequence[int], strides: Sequence[int],
-                 channels: Sequence[int], mid_channels: int = 256) -> None:
+    def __init__(
+        self,
+        in_channels: Sequence[int],
+        strides: Sequence[int],
+        channels: Sequence[int],
+        mid_channels: int = 256,
+    ) -> None:
         super().__init__()
         if not len(in_channels) == len(strides) == len(channels):
             raise ValueError('in_channels, strides and channels need one entry per level')
@@ -114,20 +121,27 @@ class DisplacementBranch(nn.Module):
         self.mid_id = list(strides).index(self.mid)
         self.levels = nn.ModuleList(
             ConvGNUp(c, o, s // self.mid if s > self.base else 1)
-            for c, s, o in zip(in_channels, strides, channels))
-        self.merge = ConvGNUp(sum(channels[i] for i in self.coarse_ids), mid_channels,
-                              self.mid // self.base)
+            for c, s, o in zip(in_channels, strides, channels)
+        )
+        self.merge = ConvGNUp(
+            sum(channels[i] for i in self.coarse_ids), mid_channels, self.mid // self.base
+        )
         self.head = nn.Sequential(
-            nn.Conv2d(sum(channels[i] for i in self.fine_ids) + mid_channels, mid_channels, 1,
-                      bias=False), _gn(mid_channels), nn.ReLU(inplace=True),
-            nn.Conv2d(mid_channels, 2, 1, bias=False), MeanShift(2))
+            nn.Conv2d(
+                sum(channels[i] for i in self.fine_ids) + mid_channels, mid_channels, 1, bias=False
+            ),
+            _gn(mid_channels),
+            nn.ReLU(inplace=True),
+            nn.Conv2d(mid_channels, 2, 1, bias=False),
+            MeanShift(2),
+        )
 
     def forward(self, feats: Sequence[torch.Tensor], size: tuple[int, int]) -> torch.Tensor:
         """Displacement field (B, 2, *size)."""
         outs = [m(f) for m, f in zip(self.levels, feats)]
         mid = outs[self.mid_id].shape[-2:]
         for i in self.coarse_ids:
-            outs[i] = outs[i][..., :mid[0], :mid[1]]
+            outs[i] = outs[i][..., : mid[0], : mid[1]]
         up = self.merge(torch.cat([outs[i] for i in self.coarse_ids], dim=1))
-        up = up[..., :size[0], :size[1]]
+        up = up[..., : size[0], : size[1]]
         return self.head(torch.cat([outs[i] for i in self.fine_ids] + [up], dim=1))

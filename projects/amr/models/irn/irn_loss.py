@@ -7,9 +7,13 @@ from .path_index import PathIndex
 EPS = 1e-5
 
 
-def affinity_displacement_loss(edge_logits: torch.Tensor, disp: torch.Tensor,
-                               label: torch.Tensor, path_index: PathIndex,
-                               num_classes: int = 21) -> dict[str, torch.Tensor]:
+def affinity_displacement_loss(
+    edge_logits: torch.Tensor,
+    disp: torch.Tensor,
+    label: torch.Tensor,
+    path_index: PathIndex,
+    num_classes: int = 21,
+) -> dict[str, torch.Tensor]:
     """The four terms of IRN's ``train_irn.py``, weighted so that they sum to its total.
 
     With the pair masks of :meth:`PathIndex.to_pair_labels` and ``a`` the path affinity:
@@ -32,19 +36,25 @@ def affinity_displacement_loss(edge_logits: torch.Tensor, disp: torch.Tensor,
         ``loss_dp_fg``, ``loss_dp_bg``, already weighted.
     """
     if label.shape[-2:] != edge_logits.shape[-2:]:
-        raise ValueError(f'IR label grid {tuple(label.shape[-2:])} != feature grid '
-                         f'{tuple(edge_logits.shape[-2:])}; labels must be downsampled x0.25')
+        raise ValueError(
+            f'IR label grid {tuple(label.shape[-2:])} != feature grid '
+            f'{tuple(edge_logits.shape[-2:])}; labels must be downsampled x0.25'
+        )
     bg_pos, fg_pos, neg = path_index.to_pair_labels(label, num_classes)
     aff = path_index.to_affinity(torch.sigmoid(edge_logits[:, 0]))
     pos_term = -torch.log(aff + EPS)
-    neg_term = -torch.log(1. + EPS - aff)
+    neg_term = -torch.log(1.0 + EPS - aff)
     bg_pos_loss = (bg_pos * pos_term).sum() / (bg_pos.sum() + EPS)
     fg_pos_loss = (fg_pos * pos_term).sum() / (fg_pos.sum() + EPS)
     neg_loss = (neg * neg_term).sum() / (neg.sum() + EPS)
     pair_disp = path_index.to_pair_displacement(disp)
     target = path_index.displacement_target(disp.device)
-    dp_fg = (torch.abs(pair_disp - target) * fg_pos.unsqueeze(1)).sum() / (
-        2 * fg_pos.sum() + EPS)
+    dp_fg = (torch.abs(pair_disp - target) * fg_pos.unsqueeze(1)).sum() / (2 * fg_pos.sum() + EPS)
     dp_bg = (torch.abs(pair_disp) * bg_pos.unsqueeze(1)).sum() / (2 * bg_pos.sum() + EPS)
-    return dict(loss_aff_bg_pos=bg_pos_loss / 4, loss_aff_fg_pos=fg_pos_loss / 4,
-                loss_aff_neg=neg_loss / 2, loss_dp_fg=dp_fg / 2, loss_dp_bg=dp_bg / 2)
+    return dict(
+        loss_aff_bg_pos=bg_pos_loss / 4,
+        loss_aff_fg_pos=fg_pos_loss / 4,
+        loss_aff_neg=neg_loss / 2,
+        loss_dp_fg=dp_fg / 2,
+        loss_dp_bg=dp_bg / 2,
+    )

@@ -42,18 +42,20 @@ class IRNet(BaseModel):
         init_cfg (dict, optional): Initialisation config.
     """
 
-    def __init__(self,
-                 backbone: dict,
-                 in_channels: Sequence[int] = (64, 256, 512, 1024, 2048),
-                 strides: Sequence[int] = (4, 4, 8, 16, 16),
-                 stem_module: Optional[str] = None,
-                 edge_channels: int = 32,
-                 dp_channels: Sequence[int] = (64, 128, 256, 256, 256),
-                 dp_mid_channels: int = 256,
-                 radius: int = 10,
-                 num_classes: int = 21,
-                 data_preprocessor: Optional[dict] = None,
-                 init_cfg: Optional[dict] = None) -> None:
+    def __init__(
+        self,
+        backbone: dict,
+        in_channels: Sequence[int] = (64, 256, 512, 1024, 2048),
+        strides: Sequence[int] = (4, 4, 8, 16, 16),
+        stem_module: Optional[str] = None,
+        edge_channels: int = 32,
+        dp_channels: Sequence[int] = (64, 128, 256, 256, 256),
+        dp_mid_channels: int = 256,
+        radius: int = 10,
+        num_classes: int = 21,
+        data_preprocessor: Optional[dict] = None,
+        init_cfg: Optional[dict] = None,
+    ) -> None:
         if data_preprocessor is None:
             data_preprocessor = dict(type='ClsDataPreprocessor')
         if isinstance(data_preprocessor, dict):
@@ -89,20 +91,24 @@ class IRNet(BaseModel):
                 feats.insert(0, self._stem_out)
                 self._stem_out = None
         if len(feats) != len(self.strides):
-            raise ValueError(f'the backbone gave {len(feats)} levels, the branches expect '
-                             f'{len(self.strides)} (check out_indices / stem_module)')
+            raise ValueError(
+                f'the backbone gave {len(feats)} levels, the branches expect '
+                f'{len(self.strides)} (check out_indices / stem_module)'
+            )
         return [f.detach() for f in feats]
 
-    def _forward(self, inputs: torch.Tensor,
-                 data_samples: Optional[list] = None) -> tuple[torch.Tensor, torch.Tensor]:
+    def _forward(
+        self, inputs: torch.Tensor, data_samples: Optional[list] = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """Boundary logits (B, 1, h, w) and displacement field (B, 2, h, w), stride 4."""
         feats = self.extract_feat(inputs)
         base = self.strides.index(min(self.strides))
         size = tuple(feats[base].shape[-2:])
         return self.edge_branch(feats, size), self.dp_branch(feats, size)
 
-    def forward(self, inputs: torch.Tensor, data_samples: Optional[list] = None,
-                mode: str = 'tensor') -> Union[dict, tuple, list]:
+    def forward(
+        self, inputs: torch.Tensor, data_samples: Optional[list] = None, mode: str = 'tensor'
+    ) -> Union[dict, tuple, list]:
         """``'tensor'``: (edge logits, displacement); ``'loss'``: losses; ``'predict'``:
         the data samples with ``edge`` (h, w) boundary probabilities.
         """
@@ -118,6 +124,7 @@ class IRNet(BaseModel):
             for sample, e in zip(samples, edge):
                 if sample is None:
                     from mmpretrain.structures import DataSample
+
                     sample = DataSample()
                 sample.set_field(e, 'edge', field_type='data')
                 out.append(sample)
@@ -129,8 +136,7 @@ class IRNet(BaseModel):
         edge, disp = self._forward(inputs)
         label = torch.stack([torch.as_tensor(s.ir_label) for s in data_samples])
         label = label.to(device=edge.device, dtype=torch.long)
-        return affinity_displacement_loss(edge, disp, label, self.path_index,
-                                          self.num_classes)
+        return affinity_displacement_loss(edge, disp, label, self.path_index, self.num_classes)
 
     @torch.no_grad()
     def edge_map(self, inputs: torch.Tensor) -> torch.Tensor:

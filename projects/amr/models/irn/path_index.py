@@ -37,14 +37,22 @@ def search_paths(radius: int) -> tuple[tuple[tuple[int, int], ...], ...]:
     if radius < 2:
         raise ValueError(f'radius must be >= 2, got {radius}')
     dirs = [(0, x) for x in range(1, radius)]
-    dirs += [(y, x) for y in range(1, radius) for x in range(-radius + 1, radius)
-             if x * x + y * y < radius * radius]
+    dirs += [
+        (y, x)
+        for y in range(1, radius)
+        for x in range(-radius + 1, radius)
+        if x * x + y * y < radius * radius
+    ]
     paths = []
     for dy, dx in dirs:
         length_sq = dy * dy + dx * dx
         (y0, y1), (x0, x1) = sorted((0, dy)), sorted((0, dx))
-        coords = [(y, x) for y in range(y0, y1 + 1) for x in range(x0, x1 + 1)
-                  if (dy * x - dx * y)**2 / length_sq < 1]
+        coords = [
+            (y, x)
+            for y in range(y0, y1 + 1)
+            for x in range(x0, x1 + 1)
+            if (dy * x - dx * y) ** 2 / length_sq < 1
+        ]
         coords.sort(key=lambda c: -abs(c[0]) - abs(c[1]))
         paths.append(tuple(coords))
     # group by path length, the order of IRN's ``path_list_by_length``
@@ -83,7 +91,7 @@ class PathIndex:
         """The source window of ``x`` (..., H, W) shifted by ``(dy, dx)``."""
         ch, cw = self.window(x.shape[-2], x.shape[-1])
         r = self.radius_floor
-        return x[..., dy:dy + ch, r + dx:r + dx + cw]
+        return x[..., dy : dy + ch, r + dx : r + dx + cw]
 
     def to_affinity(self, edge: torch.Tensor) -> torch.Tensor:
         """Affinity ``1 - max(edge on the path)`` of every pair of the source window.
@@ -100,8 +108,9 @@ class PathIndex:
             affs.append(1 - stacked.amax(dim=0).flatten(-2))
         return torch.stack(affs, dim=1)
 
-    def to_pair_labels(self, label: torch.Tensor,
-                       num_classes: int = 21) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def to_pair_labels(
+        self, label: torch.Tensor, num_classes: int = 21
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """IRN's affinity labels of every pair from a (downsampled) IR label map.
 
         A pair is valid when both labels are below ``num_classes`` (255 = unsure); valid pairs
@@ -116,8 +125,9 @@ class PathIndex:
             tuple[Tensor]: ``bg_pos``, ``fg_pos``, ``neg`` float masks, each (B, n_dst, ch*cw).
         """
         src = self._shift(label, 0, 0).flatten(-2).unsqueeze(1)
-        dst = torch.stack([self._shift(label, dy, dx).flatten(-2)
-                           for dy, dx in self.search_dst.tolist()], dim=1)
+        dst = torch.stack(
+            [self._shift(label, dy, dx).flatten(-2) for dy, dx in self.search_dst.tolist()], dim=1
+        )
         valid = (src < num_classes) & (dst < num_classes)
         equal = src == dst
         pos = equal & valid
@@ -136,17 +146,18 @@ class PathIndex:
             Tensor: (B, 2, n_dst, ch * cw).
         """
         src = self._shift(disp, 0, 0).unsqueeze(2)
-        dst = torch.stack([self._shift(disp, dy, dx) for dy, dx in self.search_dst.tolist()],
-                          dim=2)
+        dst = torch.stack([self._shift(disp, dy, dx) for dy, dx in self.search_dst.tolist()], dim=2)
         return (src - dst).flatten(-2)
 
     def displacement_target(self, device: Optional[torch.device] = None) -> torch.Tensor:
         """The offsets as a (1, 2, n_dst, 1) tensor, broadcastable to pair displacements."""
-        return torch.as_tensor(self.search_dst.T, dtype=torch.float32,
-                               device=device)[None, :, :, None]
+        return torch.as_tensor(self.search_dst.T, dtype=torch.float32, device=device)[
+            None, :, :, None
+        ]
 
-    def path_indices(self, height: int,
-                     width: int) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
+    def path_indices(
+        self, height: int, width: int
+    ) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
         """IRN's flat index tables of a ``height x width`` grid.
 
         Returns:
@@ -158,7 +169,7 @@ class PathIndex:
         r = self.radius_floor
 
         def shifted(dy: int, dx: int) -> np.ndarray:
-            return full[dy:dy + ch, r + dx:r + dx + cw].reshape(-1)
+            return full[dy : dy + ch, r + dx : r + dx + cw].reshape(-1)
 
         groups: dict[int, list] = {}
         for path in self.paths:

@@ -30,8 +30,9 @@ import torch.nn.functional as F
 from .path_index import search_paths
 
 
-def pair_affinity(edge: torch.Tensor, radius: int = 5) -> tuple[torch.Tensor, torch.Tensor,
-                                                                 torch.Tensor]:
+def pair_affinity(
+    edge: torch.Tensor, radius: int = 5
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Affinities of all pairs of a grid closer than ``radius`` (each unordered pair once).
 
     Pairs whose path leaves the grid do not exist (IRN pads the boundary map with 1, which
@@ -56,12 +57,14 @@ def pair_affinity(edge: torch.Tensor, radius: int = 5) -> tuple[torch.Tensor, to
         x0, x1 = max(0, -dx), w - max(0, dx)
         if y1 <= y0 or x1 <= x0:
             continue
-        strongest = torch.stack([
-            padded[pad + y0 + py:pad + y1 + py, pad + x0 + px:pad + x1 + px]
-            for py, px in path
-        ]).amax(dim=0)
+        strongest = torch.stack(
+            [
+                padded[pad + y0 + py : pad + y1 + py, pad + x0 + px : pad + x1 + px]
+                for py, px in path
+            ]
+        ).amax(dim=0)
         srcs.append(index[y0:y1, x0:x1].reshape(-1))
-        dsts.append(index[y0 + dy:y1 + dy, x0 + dx:x1 + dx].reshape(-1))
+        dsts.append(index[y0 + dy : y1 + dy, x0 + dx : x1 + dx].reshape(-1))
         affs.append((1 - strongest).reshape(-1))
     if not srcs:
         empty = torch.zeros(0, dtype=torch.long, device=edge.device)
@@ -69,8 +72,9 @@ def pair_affinity(edge: torch.Tensor, radius: int = 5) -> tuple[torch.Tensor, to
     return torch.cat(srcs), torch.cat(dsts), torch.cat(affs)
 
 
-def affinity_matrix(edge: torch.Tensor, radius: int = 5, beta: float = 10.0,
-                    sparse: bool = True) -> Union[torch.Tensor, sp.csr_matrix]:
+def affinity_matrix(
+    edge: torch.Tensor, radius: int = 5, beta: float = 10.0, sparse: bool = True
+) -> Union[torch.Tensor, sp.csr_matrix]:
     """Symmetric ``A^beta`` (N x N) with unit self-loops, sparse or dense.
 
     Args:
@@ -96,12 +100,19 @@ def affinity_matrix(edge: torch.Tensor, radius: int = 5, beta: float = 10.0,
         return dense
     if not edge.is_cuda:
         return sp.csr_matrix((vals.numpy(), (rows.numpy(), cols.numpy())), shape=(n, n))
-    return torch.sparse_coo_tensor(torch.stack([rows, cols]), vals,
-                                   (n, n)).coalesce().to_sparse_csr()
+    return (
+        torch.sparse_coo_tensor(torch.stack([rows, cols]), vals, (n, n)).coalesce().to_sparse_csr()
+    )
 
 
-def random_walk(x: torch.Tensor, edge: torch.Tensor, radius: int = 5, beta: float = 10.0,
-                exp_times: int = 8, method: str = 'auto') -> torch.Tensor:
+def random_walk(
+    x: torch.Tensor,
+    edge: torch.Tensor,
+    radius: int = 5,
+    beta: float = 10.0,
+    exp_times: int = 8,
+    method: str = 'auto',
+) -> torch.Tensor:
     """Propagate score maps over the boundary-aware graph (IRN's ``propagate_to_edge``).
 
     Args:
@@ -117,8 +128,10 @@ def random_walk(x: torch.Tensor, edge: torch.Tensor, radius: int = 5, beta: floa
         Tensor: (C, h, w) propagated scores.
     """
     if x.shape[-2:] != edge.shape:
-        raise ValueError(f'score maps {tuple(x.shape)} and boundary map {tuple(edge.shape)} '
-                         'are not on the same grid')
+        raise ValueError(
+            f'score maps {tuple(x.shape)} and boundary map {tuple(edge.shape)} '
+            'are not on the same grid'
+        )
     if method == 'auto':
         method = 'dense' if x.is_cuda else 'sparse'
     if method not in ('dense', 'sparse'):

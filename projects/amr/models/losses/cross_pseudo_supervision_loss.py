@@ -37,10 +37,9 @@ class CrossPseudoSupervisionLoss(nn.Module):
         loss_name (str): Key of the loss in the loss dict. Defaults to ``'loss_cps'``.
     """
 
-    def __init__(self,
-                 loss_weight: float = 0.05,
-                 pairing: str = 'official',
-                 loss_name: str = 'loss_cps') -> None:
+    def __init__(
+        self, loss_weight: float = 0.05, pairing: str = 'official', loss_name: str = 'loss_cps'
+    ) -> None:
         super().__init__()
         if pairing not in PAIRINGS:
             raise ValueError(f'pairing must be one of {PAIRINGS}, got {pairing!r}')
@@ -61,7 +60,8 @@ class CrossPseudoSupervisionLoss(nn.Module):
             raise ValueError(
                 "CrossPseudoSupervisionLoss(pairing='official') needs at least 2 samples per "
                 f'device (it uses sample 0 + flipped sample 1), got a batch of {cam.size(0)}; '
-                "use a larger per-device batch or pairing='per_sample'")
+                "use a larger per-device batch or pairing='per_sample'"
+            )
         cam = F.relu(cam)
         return cam[0] + cam[1].flip(-1)
 
@@ -76,8 +76,10 @@ class CrossPseudoSupervisionLoss(nn.Module):
             Tensor: The weighted scalar loss.
         """
         if cam_spotlight.shape != cam_compensation.shape:
-            raise ValueError(f'CAM shapes differ: {tuple(cam_spotlight.shape)} vs '
-                             f'{tuple(cam_compensation.shape)}')
+            raise ValueError(
+                f'CAM shapes differ: {tuple(cam_spotlight.shape)} vs '
+                f'{tuple(cam_compensation.shape)}'
+            )
         if self.pairing == 'official':
             loss = F.l1_loss(self.compose(cam_spotlight), self.compose(cam_compensation))
         else:

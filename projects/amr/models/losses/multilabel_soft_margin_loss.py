@@ -25,13 +25,15 @@ class MultiLabelSoftMarginLoss(nn.Module):
         super().__init__()
         self.loss_weight = loss_weight
 
-    def forward(self,
-                cls_score: torch.Tensor,
-                label: torch.Tensor,
-                weight: Optional[torch.Tensor] = None,
-                avg_factor: Optional[int] = None,
-                reduction_override: Optional[str] = None,
-                **kwargs) -> torch.Tensor:
+    def forward(
+        self,
+        cls_score: torch.Tensor,
+        label: torch.Tensor,
+        weight: Optional[torch.Tensor] = None,
+        avg_factor: Optional[int] = None,
+        reduction_override: Optional[str] = None,
+        **kwargs,
+    ) -> torch.Tensor:
         """Compute the loss.
 
         Args:
@@ -47,6 +49,7 @@ class MultiLabelSoftMarginLoss(nn.Module):
             Tensor: The weighted loss.
         """
         reduction = reduction_override or 'mean'
-        loss = F.multilabel_soft_margin_loss(cls_score, label.float(), weight=weight,
-                                             reduction=reduction)
+        loss = F.multilabel_soft_margin_loss(
+            cls_score, label.float(), weight=weight, reduction=reduction
+        )
         return self.loss_weight * loss

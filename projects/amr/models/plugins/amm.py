@@ -28,7 +28,7 @@ def gaussian_gate(x: torch.Tensor) -> torch.Tensor:
     """
     mu = x.mean().detach()
     sigma = x.std().detach()  # unbiased (N - 1), as torch.Tensor.std defaults
-    return torch.exp(-(x - mu)**2 / (2 * sigma**2)) / (math.sqrt(2 * math.pi) * sigma)
+    return torch.exp(-((x - mu) ** 2) / (2 * sigma**2)) / (math.sqrt(2 * math.pi) * sigma)
 
 
 class BatchStatNorm2d(nn.Module):
@@ -65,8 +65,9 @@ class BatchStatNorm2d(nn.Module):
             running_mean, running_var = self.running_mean, self.running_var
         else:
             running_mean = running_var = None
-        return F.batch_norm(x, running_mean, running_var, self.weight, self.bias, True,
-                            self.momentum, self.eps)
+        return F.batch_norm(
+            x, running_mean, running_var, self.weight, self.bias, True, self.momentum, self.eps
+        )
 
     def extra_repr(self) -> str:
         return f'{self.num_features}, eps={self.eps}, momentum={self.momentum}, batch_stats=always'
@@ -83,8 +84,10 @@ class ChannelAMM(nn.Module):
     def __init__(self, channels: int, ratio: int = 16) -> None:
         super().__init__()
         self.mlp = nn.Sequential(
-            nn.Linear(channels, channels // ratio), nn.ReLU(inplace=True),
-            nn.Linear(channels // ratio, channels))
+            nn.Linear(channels, channels // ratio),
+            nn.ReLU(inplace=True),
+            nn.Linear(channels // ratio, channels),
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Multiply every channel by its gate."""
@@ -133,11 +136,9 @@ class AMM(BaseModule):
 
     _abbr_ = 'amm'
 
-    def __init__(self,
-                 in_channels: int,
-                 ratio: int = 16,
-                 kernel_size: int = 7,
-                 init_cfg: dict = None) -> None:
+    def __init__(
+        self, in_channels: int, ratio: int = 16, kernel_size: int = 7, init_cfg: dict = None
+    ) -> None:
         super().__init__(init_cfg=init_cfg)
         self.in_channels = in_channels
         self.channel_amm = ChannelAMM(in_channels, ratio)

@@ -41,9 +41,9 @@ class CRFEncoderDecoder(EncoderDecoder):
         crf = dict(crf)
         return crf if crf.pop('enabled', True) else None
 
-    def postprocess_result(self,
-                           seg_logits: torch.Tensor,
-                           data_samples: OptSampleList = None) -> SampleList:
+    def postprocess_result(
+        self, seg_logits: torch.Tensor, data_samples: OptSampleList = None
+    ) -> SampleList:
         """Resize the logits to the original size (see :class:`EncoderDecoder`), then CRF.
 
         Args:
@@ -65,8 +65,10 @@ class CRFEncoderDecoder(EncoderDecoder):
             image = mmcv.imread(sample.img_path, channel_order='rgb')
             probs = logits.float().softmax(dim=0).cpu().numpy()
             refined = torch.from_numpy(dense_crf(image, probs, **crf)).to(logits.device)
-            sample.set_data({
-                'seg_logits': PixelData(data=refined.clamp_min(1e-8).log()),
-                'pred_sem_seg': PixelData(data=refined.argmax(dim=0, keepdim=True)),
-            })
+            sample.set_data(
+                {
+                    'seg_logits': PixelData(data=refined.clamp_min(1e-8).log()),
+                    'pred_sem_seg': PixelData(data=refined.argmax(dim=0, keepdim=True)),
+                }
+            )
         return data_samples

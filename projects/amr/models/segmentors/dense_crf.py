@@ -3,14 +3,16 @@
 import numpy as np
 
 
-def dense_crf(image: np.ndarray,
-              probs: np.ndarray,
-              iters: int = 10,
-              pos_w: float = 3.,
-              pos_xy_std: float = 1.,
-              bi_w: float = 4.,
-              bi_xy_std: float = 67.,
-              bi_rgb_std: float = 3.) -> np.ndarray:
+def dense_crf(
+    image: np.ndarray,
+    probs: np.ndarray,
+    iters: int = 10,
+    pos_w: float = 3.0,
+    pos_xy_std: float = 1.0,
+    bi_w: float = 4.0,
+    bi_xy_std: float = 67.0,
+    bi_rgb_std: float = 3.0,
+) -> np.ndarray:
     """Refine class probabilities with a dense CRF (Kraehenbuehl & Koltun, 2011).
 
     The unary is ``-log(probs)``; the pairwise terms are a Gaussian smoothness kernel and an
@@ -34,8 +36,10 @@ def dense_crf(image: np.ndarray,
         import pydensecrf.densecrf as dcrf
         from pydensecrf.utils import unary_from_softmax
     except ImportError as e:
-        raise ImportError('the CRF post-processing needs the PyPI package `pydensecrf2` '
-                          '(import name `pydensecrf`)') from e
+        raise ImportError(
+            'the CRF post-processing needs the PyPI package `pydensecrf2` '
+            '(import name `pydensecrf`)'
+        ) from e
     num_classes, h, w = probs.shape
     if image.shape[:2] != (h, w):
         raise ValueError(f'image {image.shape[:2]} and probabilities {(h, w)} differ in size')
@@ -44,7 +48,10 @@ def dense_crf(image: np.ndarray,
     crf.setUnaryEnergy(np.ascontiguousarray(unary))
     crf.addPairwiseGaussian(sxy=pos_xy_std, compat=pos_w)
     crf.addPairwiseBilateral(
-        sxy=bi_xy_std, srgb=bi_rgb_std, rgbim=np.ascontiguousarray(image, dtype=np.uint8),
-        compat=bi_w)
+        sxy=bi_xy_std,
+        srgb=bi_rgb_std,
+        rgbim=np.ascontiguousarray(image, dtype=np.uint8),
+        compat=bi_w,
+    )
     q = crf.inference(iters)
     return np.asarray(q, dtype=np.float32).reshape(num_classes, h, w)
