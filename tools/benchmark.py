@@ -131,7 +131,9 @@ def main(argv=None):
     elif args.what in ('cam', 'cam-climb'):
         dataset = runner.train_dataloader.dataset
         climbing = (
-            dict(iters=27, step=0.08, lam=7.0, mask_thr=0.5) if args.what == 'cam-climb' else None
+            dict(iters=args.climb_iters, step=0.08, lam=7.0, mask_thr=0.5)
+            if args.what == 'cam-climb'
+            else None
         )
         scales = tuple(args.scales) if args.scales else (1.0, 0.5, 0.75, 1.25, 1.5, 1.75, 2.0)
         runs = []
@@ -147,7 +149,7 @@ def main(argv=None):
                     climbing,
                     args.repeats,
                     args.warmup,
-                    with_reference=climbing is None,
+                    with_reference=not args.no_reference,
                 )
             )
         result['cam'] = runs

@@ -241,3 +241,26 @@ def test_invalid_arguments():
         build(LITE0_CFG, mode='frozen')
     with pytest.raises(ValueError, match='predict_branch'):
         build(LITE0_CFG, predict_branch='max')
+
+
+def test_branch_cam_and_branch_only_climbing(lite0_faithful):
+    """branch_cam runs one branch and equals cams(); climbing with it gives the same maps."""
+    from projects.amr.cam.inference import infer_cams
+
+    model, _ = lite0_faithful
+    model.eval()
+    assert model.num_branches == 2
+    x = torch.randn(2, 3, 48, 64)
+    with torch.no_grad():
+        both = model.cams(x)
+        for b in (0, 1):
+            torch.testing.assert_close(model.branch_cam(x, b), both[b])
+    with pytest.raises(ValueError, match='branches 0 and 1'):
+        model.branch_cam(x, 2)
+    img = torch.randint(0, 256, (40, 56, 3), dtype=torch.uint8).numpy()
+    climbing = dict(iters=3, step=0.08, lam=7.0, mask_thr=0.5)
+    fast = infer_cams(model, img, [1, 4], (1.0, 0.5), climbing=climbing)
+    slow = infer_cams(model, img, [1, 4], (1.0, 0.5), climbing=dict(climbing, branch_only=False))
+    assert fast['high_res'].max() > 0.5  # max-normalised, non-trivial maps
+    assert float(abs(fast['high_res'] - slow['high_res']).max()) < 1e-5
+    assert float(abs(fast['cam'] - slow['cam']).max()) < 1e-5

@@ -180,8 +180,10 @@ def _climbed_maps(
     model: nn.Module, x: torch.Tensor, keys: np.ndarray, scale: float, climbing: dict
 ) -> list:
     """Per branch, the climbing accumulations of every key stacked: [(K, h, w), ...]."""
-    with torch.inference_mode():
-        num_branches = len(model.cams(x))
+    num_branches = getattr(model, 'num_branches', None)
+    if num_branches is None:
+        with torch.inference_mode():
+            num_branches = len(model.cams(x))
     cfg = dict(climbing)
     half_scales = cfg.pop('half_iters_scales', (0.5,))
     iters = int(cfg.pop('iters', 27))

@@ -13,6 +13,8 @@ class CAMClassifier(ImageClassifier):
     ``cam(feats)`` (e.g. :class:`CAMHead`).
     """
 
+    num_branches = 1
+
     def cams(self, inputs: torch.Tensor) -> tuple[torch.Tensor, ...]:
         """Raw (pre-ReLU) CAMs of each branch; a plain classifier has one branch.
 
@@ -23,3 +25,9 @@ class CAMClassifier(ImageClassifier):
             tuple[Tensor]: ``(cam,)`` with ``cam`` of shape (N, num_classes, h, w).
         """
         return (self.head.cam(self.extract_feat(inputs, stage='backbone')),)
+
+    def branch_cam(self, inputs: torch.Tensor, branch: int = 0) -> torch.Tensor:
+        """Raw CAM of the only branch (``cams(inputs)[0]``)."""
+        if branch != 0:
+            raise ValueError(f'CAMClassifier has one branch (0), got {branch}')
+        return self.cams(inputs)[0]
