@@ -20,7 +20,6 @@ import json
 import os.path as osp
 import platform
 import sys
-import tempfile
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -40,9 +39,14 @@ from projects.amr.cam.inference import load_image  # noqa: E402
 from projects.amr.utils.io import save_json  # noqa: E402
 
 
-def build_runner(cfg: Config, device: str, batch_size: int) -> Runner:
+def build_runner(
+    cfg: Config, device: str, batch_size: int, work_dir: str, amp: bool = False
+) -> Runner:
     cfg = cfg.copy()
-    cfg.work_dir = tempfile.mkdtemp(prefix='amr-bench-')
+    cfg.work_dir = work_dir
+    if amp:
+        cfg.optim_wrapper.type = 'AmpOptimWrapper'
+        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
     cfg.train_dataloader.batch_size = batch_size
     cfg.train_dataloader.num_workers = 0
     cfg.train_dataloader.persistent_workers = False
@@ -75,6 +79,15 @@ def main(argv=None):
         '--device', choices=['cpu', 'cuda'], default='cuda' if torch.cuda.is_available() else 'cpu'
     )
     parser.add_argument('--batch-size', type=int, default=2)
+    parser.add_argument(
+        '--work-dir', help='where the runner logs (default work_dirs/benchmark/<config name>)'
+    )
+    parser.add_argument(
+        '--amp', action='store_true', help='mixed precision (AmpOptimWrapper / autocast; CUDA)'
+    )
+    parser.add_argument(
+        '--channels-last', action='store_true', help='model and inputs in channels_last'
+    )
     parser.add_argument('--repeats', type=int, default=5)
     parser.add_argument('--warmup', type=int, default=1)
     parser.add_argument('--scales', type=float, nargs='+', default=None)
@@ -108,7 +121,14 @@ def main(argv=None):
         ),
         matmul_fp32_gflops=rate / 1e9,
     )
-    runner = build_runner(cfg, args.device, args.batch_size)
+    if args.amp and args.device != 'cuda':
+        parser.error('--amp is measured on CUDA only (fp16 autocast); use --device cuda')
+    name = osp.splitext(osp.basename(args.config))[0]
+    work_dir = args.work_dir or osp.join('work_dirs', 'benchmark', name)
+    runner = build_runner(cfg, args.device, args.batch_size, work_dir, args.amp)
+    if args.channels_last:
+        runner.model.to(memory_format=torch.channels_last)
+    result.update(amp=args.amp, channels_last=args.channels_last, batch_size=args.batch_size)
     model = runner.model
     if args.what in ('train', 'irn', 'seg'):
         batch = next(iter(runner.train_dataloader))
@@ -155,8 +175,51 @@ def main(argv=None):
         result['cam'] = runs
     result['peak_memory_mb'] = peak_memory_mb(device)
     print(json.dumps(result, indent=2))
-    if args.out:
-        save_json(args.out, result)
+    print(summary_table(result))
+    out = args.out or osp.join(work_dir, f'{args.what}.json')
+    save_json(out, result)
+    print(f'written: {out}')
+    return result
+
+
+def summary_table(result: dict) -> str:
+    """The headline figures of a benchmark result as a markdown table."""
+    rows = [('config', result['config']), ('device', result['device'])]
+    rows.append(('matmul fp32 (GFLOP/s)', f'{result["matmul_fp32_gflops"]:.1f}'))
+    if 'train' in result:
+        t = result['train']
+        rows += [
+            ('train step (s, median)', f'{t["median_s"]:.3f}'),
+            ('train images/s', f'{t["images_per_s"]:.2f}'),
+            ('forward GFLOPs/image', f'{t["forward_gflops_per_image"]:.2f}'),
+            ('3 x fwd FLOP/s / matmul (upper bound)', f'{t["achieved_fraction_of_matmul"]:.2f}'),
+        ]
+    if 'inference' in result:
+        rows.append(('inference images/s', f'{result["inference"]["images_per_s"]:.2f}'))
+    if 'random_walk' in result:
+        rw = result['random_walk']
+        rows += [
+            ('boundary map (s)', f'{rw["edge"]["median_s"]:.3f}'),
+            (f'random walk, sparse, grid {rw["grid_hw"]} (s)', f'{rw["sparse"]["median_s"]:.3f}'),
+            (
+                'sparse / dense matrix (MiB)',
+                f'{rw["sparse_matrix_mb"]:.1f} / {rw["dense_matrix_mb"]:.0f}',
+            ),
+        ]
+        if 'dense' in rw:
+            rows.append(('random walk, dense (s)', f'{rw["dense"]["median_s"]:.2f}'))
+    for i, run in enumerate(result.get('cam', [])):
+        rows.append((f'CAM image {i} ours (s)', f'{run["ours"]["median_s"]:.2f}'))
+        if 'reference' in run:
+            rows.append((f'CAM image {i} baseline (s)', f'{run["reference"]["median_s"]:.2f}'))
+            rows.append(
+                (
+                    f'CAM image {i} speed-up / max diff',
+                    f'{run["speedup"]:.2f}x / {run["max_abs_diff"]:.1e}',
+                )
+            )
+    rows.append(('peak memory (MiB)', f'{result["peak_memory_mb"]:.0f}'))
+    return '\n'.join(['| figure | value |', '|---|---|'] + [f'| {k} | {v} |' for k, v in rows])
 
 
 if __name__ == '__main__':

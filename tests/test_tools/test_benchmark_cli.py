@@ -26,7 +26,6 @@ def test_benchmark_cli_stage(what, config, options, voc_mini_root, tmp_path, mon
     from tools.benchmark import main
 
     monkeypatch.chdir(REPO)
-    out = tmp_path / 'bench.json'
     options = [o.format(root=voc_mini_root) for o in options]
     main(
         [
@@ -41,14 +40,17 @@ def test_benchmark_cli_stage(what, config, options, voc_mini_root, tmp_path, mon
             '1',
             '--warmup',
             '0',
-            '--out',
-            str(out),
+            '--work-dir',
+            str(tmp_path),
+            *(['--channels-last'] if what == 'seg' else []),
             '--cfg-options',
             f'train_dataloader.dataset.data_root={voc_mini_root}',
             *options,
         ]
     )
-    result = json.loads(out.read_text())
+    # written under the given work_dir, nothing outside it
+    result = json.loads((tmp_path / f'{what}.json').read_text())
+    assert result['channels_last'] == (what == 'seg')
     assert result['what'] == what and result['matmul_fp32_gflops'] > 0
     train = result['train']
     assert train['images_per_s'] > 0 and train['forward_gflops_per_image'] > 0
