@@ -10,31 +10,11 @@ from mmengine.logging import MMLogger, print_log
 from mmengine.registry import METRICS
 from PIL import Image
 
+from ..datasets.voc_image_label import VOC_CLASSES
 from .confusion import iou_from_confusion
 
-VOC_SEG_CLASSES = (
-    'background',
-    'aeroplane',
-    'bicycle',
-    'bird',
-    'boat',
-    'bottle',
-    'bus',
-    'car',
-    'cat',
-    'chair',
-    'cow',
-    'diningtable',
-    'dog',
-    'horse',
-    'motorbike',
-    'person',
-    'pottedplant',
-    'sheep',
-    'sofa',
-    'train',
-    'tvmonitor',
-)
+# the 21 classes of a VOC segmentation mask
+VOC_SEG_CLASSES = ('background',) + VOC_CLASSES
 
 
 def default_thresholds() -> tuple[float, ...]:
