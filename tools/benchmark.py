@@ -93,6 +93,12 @@ def main(argv=None):
     parser.add_argument('--scales', type=float, nargs='+', default=None)
     parser.add_argument('--num-images', type=int, default=1, help='images for --what cam')
     parser.add_argument(
+        '--climb-iters', type=int, default=27, help='--what cam-climb: climbing iterations'
+    )
+    parser.add_argument(
+        '--no-reference', action='store_true', help='--what cam*: skip the baseline'
+    )
+    parser.add_argument(
         '--rw-dense',
         action='store_true',
         help='--what irn: also time the released dense random walk and check '
