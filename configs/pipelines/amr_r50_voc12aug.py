@@ -3,8 +3,8 @@
 # tools/dataset_converters/voc_aug.py and ImageNet weights (torchvision://resnet50/101).
 # Run: python tools/run_pipeline.py configs/pipelines/amr_r50_voc12aug.py
 #      [--launcher pytorch --gpus 8]
-# (the stage configs keep their total batch sizes: divide batch_size by the GPU count with
-#  --cfg-options if you change the number of processes).
+# With --gpus N each stage gets train_dataloader.batch_size = round(B / N), which keeps the
+# single-process recipe's total batch B (16 / 16 / 10; DeepLabV2 on 8 GPUs: 8 x 1).
 description = 'AMR (faithful) on VOC 2012 + SBD, ResNet-50 CAM stages, DeepLabV2 ResNet-101.'
 segmentation_stage = 'deeplabv2'
 stages = [

@@ -64,3 +64,24 @@ def test_pipeline_runs_skips_and_resumes(demo_root, tmp_path):
         assert resumed['stages'][1]['resumed'] and '--resume' in resumed['stages'][1]['command']
     finally:
         os.chdir(cwd)
+
+
+def test_multi_gpu_command_keeps_the_recipe_batch():
+    from projects.amr.pipeline import stage_command
+
+    names = {'root': '/r'}
+    stage = dict(name='amr', config='configs/amr/amr_r50_1xb16-8e_voc12aug-512x512.py')
+    cmd = stage_command(stage, '/r/amr', names, 'pytorch', 8, resume=False)
+    assert cmd[:2] == ['bash', osp.join(REPO, 'tools/dist_train.sh')] and cmd[3] == '8'
+    assert 'train_dataloader.batch_size=2' in cmd  # 8 x 2 = the recipe's 16
+    seg = dict(
+        name='deeplabv2',
+        config='configs/deeplabv2/deeplabv2_r101-d8_1xb10-20k_voc12aug-pseudo-321x321.py',
+    )
+    assert 'train_dataloader.batch_size=5' in stage_command(seg, '/r/s', names, 'pytorch', 2, False)
+    # one process: the config as it is; an explicit batch size in the pipeline config wins
+    assert not any(
+        'batch_size' in c for c in stage_command(stage, '/r/amr', names, 'none', 1, False)
+    )
+    fixed = dict(stage, cfg_options={'train_dataloader.batch_size': 4})
+    assert 'train_dataloader.batch_size=4' in stage_command(fixed, '/r/amr', names, 'pytorch', 8, 0)
