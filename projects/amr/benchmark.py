@@ -96,15 +96,31 @@ def train_step_benchmark(
     n = len(batch['inputs'])
     data = model.data_preprocessor(copy.copy(batch), True)
     fwd = count_flops(lambda: model(**data, mode='loss'))
-    # A training step costs about 3x the forward pass (backward = 2x); an upper bound here,
-    # since frozen parts (AMR's spotlight backbone, stems) run no backward. torch's counter
-    # is not used on the backward pass: it over-counts grouped (depthwise) conv gradients.
     stats.update(
         batch_size=n,
         images_per_s=n / stats['median_s'],
         forward_gflops_per_image=fwd / n / 1e9,
         train_gflops_per_image=3 * fwd / n / 1e9,
+        train_flops_source='3 x forward (upper bound)',
     )
+    # Without grouped convolutions torch's counter is exact on the backward pass too, and it
+    # sees only what really runs (frozen backbones and stems compute no weight gradients).
+    # It over-counts grouped (depthwise) convolution gradients, so those models keep the
+    # 3 x forward bound.
+    grouped = any(isinstance(m, torch.nn.Conv2d) and m.groups > 1 for m in model.modules())
+    if not grouped:
+
+        def fwd_bwd():
+            losses = model(**data, mode='loss')
+            total = sum(v.sum() for k, v in losses.items() if 'loss' in k)
+            total.backward()
+
+        counted = count_flops(fwd_bwd)
+        optim.zero_grad()
+        stats.update(
+            train_gflops_per_image=counted / n / 1e9,
+            train_flops_source='counted forward + backward',
+        )
     return stats
 
 

@@ -35,3 +35,34 @@ def test_random_walk_benchmark_checks_dense_equality():
     n = 13 * 18
     assert n < out['nonzeros'] <= n * 69
     assert out['dense_matrix_mb'] == pytest.approx(n * n * 4 / 2**20)
+
+
+def test_train_flops_counted_without_grouped_convs():
+    """A ResNet classifier's training FLOPs are counted (forward + backward), not bounded."""
+    from types import SimpleNamespace
+
+    from mmengine.optim import OptimWrapper
+    from mmpretrain.registry import MODELS
+    from mmpretrain.structures import DataSample
+
+    from projects.amr.benchmark import train_step_benchmark
+
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        model = MODELS.build(
+            dict(
+                type='CAMClassifier',
+                data_preprocessor=dict(type='ClsDataPreprocessor', to_onehot=True, num_classes=20),
+                backbone=dict(type='ResNet', depth=18, frozen_stages=1),
+                head=dict(type='CAMHead', in_channels=512, num_classes=20),
+            )
+        )
+    optim = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.01))
+    batch = dict(
+        inputs=[torch.randint(0, 256, (3, 64, 64), dtype=torch.uint8) for _ in range(2)],
+        data_samples=[DataSample().set_gt_label([1, 3]) for _ in range(2)],
+    )
+    stats = train_step_benchmark(SimpleNamespace(model=model, optim_wrapper=optim), 1, 0, batch)
+    assert stats['train_flops_source'] == 'counted forward + backward'
+    # the frozen stem and stage 1 compute no weight gradients: below 3 x forward, above 2 x
+    assert 2 * stats['forward_gflops_per_image'] < stats['train_gflops_per_image']
+    assert stats['train_gflops_per_image'] < 3 * stats['forward_gflops_per_image']
