@@ -37,3 +37,12 @@ default_hooks = dict(
     checkpoint=dict(type='CheckpointHook', interval=2, max_keep_ckpts=1),
 )
 randomness = dict(seed=0)
+
+# CPU-budget deviation, named: `cpu_budget_momentum`. The voc-mini runs have 240 iterations
+# where the released recipe has 5,288; with the released effective momentum (1e-4, see
+# `released_sgd_momentum`) the classifier barely leaves the class priors in that budget
+# (val mAP 31.8, seed mIoU 11.41). With momentum 0.9: val mAP 45.8, seed mIoU 21.58
+# (docs/results.md). The ResNet-50 configs keep the released optimiser; set
+# optim_wrapper.optimizer.momentum=0.0001 here to run the released one on voc-mini.
+cpu_budget_momentum = 0.9
+optim_wrapper = dict(optimizer=dict(momentum=cpu_budget_momentum))
