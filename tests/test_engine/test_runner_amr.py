@@ -62,8 +62,17 @@ def test_one_amr_iteration_on_voc_mini(voc_mini_root, tmp_path):
         after['spotlight_head.classifier.weight'], spotlight['head.classifier.weight']
     )
     assert osp.isfile(osp.join(cfg.work_dir, 'epoch_1.pth'))
-    # the optimiser: compensation backbone x10, classifiers x1, released momentum
+    # the optimiser: compensation backbone x10, classifiers x1, the voc-mini CPU-budget momentum
     groups = runner.optim_wrapper.optimizer.param_groups
     lrs = {g['lr'] for g in groups}
     assert max(lrs) / min(lrs) == 10.0
-    assert all(g['momentum'] == 1e-4 and g['weight_decay'] == 1e-4 for g in groups)
+    assert cfg.cpu_budget_momentum == 0.9
+    assert all(g['momentum'] == 0.9 and g['weight_decay'] == 1e-4 for g in groups)
+
+
+def test_r50_configs_keep_the_released_momentum():
+    # the CPU-budget switch lives in the Lite0 voc-mini configs only
+    for name in ('amr_r50_1xb16-8e_voc12aug-512x512.py', 'cam_r50_1xb16-8e_voc12aug-512x512.py'):
+        cfg = Config.fromfile(osp.join(REPO, 'configs/amr', name))
+        assert cfg.optim_wrapper.optimizer.momentum == cfg.released_sgd_momentum == 1e-4, name
+        assert 'cpu_budget_momentum' not in cfg, name
