@@ -250,6 +250,7 @@ def test_branch_cam_and_branch_only_climbing(lite0_faithful):
     model, _ = lite0_faithful
     model.eval()
     assert model.num_branches == 2
+    torch.manual_seed(2)
     x = torch.randn(2, 3, 48, 64)
     with torch.no_grad():
         both = model.cams(x)
@@ -261,6 +262,8 @@ def test_branch_cam_and_branch_only_climbing(lite0_faithful):
     climbing = dict(iters=3, step=0.08, lam=7.0, mask_thr=0.5)
     fast = infer_cams(model, img, [1, 4], (1.0, 0.5), climbing=climbing)
     slow = infer_cams(model, img, [1, 4], (1.0, 0.5), climbing=dict(climbing, branch_only=False))
-    assert fast['high_res'].max() > 0.5  # max-normalised, non-trivial maps
+    # Each branch is max-normalised (A / (max A + 1e-5)) then weighted 0.5: a map that is not all
+    # zero peaks near 0.5 or above even when the untrained branch's activations are tiny.
+    assert fast['high_res'].max() > 0.4
     assert float(abs(fast['high_res'] - slow['high_res']).max()) < 1e-5
     assert float(abs(fast['cam'] - slow['cam']).max()) < 1e-5
