@@ -19,8 +19,10 @@ from mmengine.logging import MMLogger  # noqa: E402
 
 from projects.amr.cam.generate import evaluate_folder  # noqa: E402
 from projects.amr.datasets.voc_image_label import read_id_list  # noqa: E402
-from projects.amr.evaluation.cam_metric import json_safe  # noqa: E402
-from projects.amr.utils.io import save_json  # noqa: E402
+from projects.amr.utils.io import (
+    json_safe,  # noqa: E402
+    save_json,  # noqa: E402
+)
 
 
 def parse_args(argv=None):

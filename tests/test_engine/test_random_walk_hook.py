@@ -127,6 +127,10 @@ def _runner(root, voc, work_dir):
     return Runner.from_cfg(cfg)
 
 
+def _reject_nan(token: str):
+    raise ValueError(f'non-standard JSON constant {token}')
+
+
 @pytest.fixture(scope='module')
 def trained(tmp_path_factory):
     import projects.amr  # noqa: F401
@@ -147,7 +151,9 @@ def test_train_writes_masks_and_metrics(trained):
         assert mask.shape == (H, W) and mask.dtype == np.uint8
         assert set(np.unique(mask)) <= {0, IDS.index(img_id) % 3 + 1}
     with open(osp.join(work_dir, 'mask_metrics.json')) as f:
-        record = json.load(f)
+        record = json.load(f, parse_constant=_reject_nan)
+    # strict JSON: the classes absent from the toy set are null, not NaN
+    assert None in record['per_class_iou'].values()
     assert record['num_images'] == 3 and 0 <= record['metrics']['mask/mIoU'] <= 100
     assert not [f for f in os.listdir(osp.join(work_dir, 'masks')) if f.startswith('.tmp')]
 

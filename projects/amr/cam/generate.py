@@ -26,8 +26,8 @@ import torch.nn as nn
 from mmengine.dist import barrier, get_dist_info
 from mmengine.logging import MMLogger, print_log
 
-from ..evaluation.cam_metric import CAMMetric, json_safe
-from ..utils.io import atomic_write, load_npy_dict, save_json, save_label_png, save_npy
+from ..evaluation.cam_metric import CAMMetric
+from ..utils.io import atomic_write, json_safe, load_npy_dict, save_json, save_label_png, save_npy
 from .crf import make_ir_label, make_seed_label
 from .inference import DEFAULT_SCALES, infer_cams, load_image
 

@@ -2,7 +2,7 @@
 multi-label mAP over the classes present.
 """
 
-from .cam_metric import CAMMetric, default_thresholds, format_table, json_safe
+from .cam_metric import CAMMetric, default_thresholds, format_table
 from .confusion import cams_to_label, confusion_matrix, iou_from_confusion
 from .present_class_ap import PresentClassAveragePrecision
 
@@ -14,5 +14,4 @@ __all__ = [
     'default_thresholds',
     'format_table',
     'iou_from_confusion',
-    'json_safe',
 ]

@@ -230,16 +230,3 @@ def format_table(details: dict, index: int = 0) -> str:
             f'sweep (threshold:mIoU; a best chosen here is selected with ground truth): {sweep}'
         )
     return '\n'.join(lines)
-
-
-def json_safe(obj):
-    """``obj`` with NaN floats replaced by None (strict JSON has no NaN)."""
-    if isinstance(obj, float) and np.isnan(obj):
-        return None
-    if isinstance(obj, dict):
-        return {k: json_safe(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [json_safe(v) for v in obj]
-    if isinstance(obj, np.generic):
-        return json_safe(obj.item())
-    return obj

@@ -8,6 +8,13 @@ __all__ = [
     'set_local_rank_env',
     'setup_distributed',
 ]
-from .io import atomic_write, load_npy_dict, save_json, save_label_png, save_npy  # noqa: E402
+from .io import (  # noqa: E402
+    atomic_write,
+    json_safe,
+    load_npy_dict,
+    save_json,
+    save_label_png,
+    save_npy,
+)
 
-__all__ += ['atomic_write', 'load_npy_dict', 'save_json', 'save_label_png', 'save_npy']
+__all__ += ['atomic_write', 'json_safe', 'load_npy_dict', 'save_json', 'save_label_png', 'save_npy']

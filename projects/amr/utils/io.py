@@ -73,12 +73,26 @@ def load_npy_dict(path: str) -> dict:
     return obj.item()
 
 
+def json_safe(obj: Any) -> Any:
+    """``obj`` with NaN floats replaced by None (strict JSON has no NaN)."""
+    if isinstance(obj, float) and np.isnan(obj):
+        return None
+    if isinstance(obj, dict):
+        return {k: json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [json_safe(v) for v in obj]
+    if isinstance(obj, np.generic):
+        return json_safe(obj.item())
+    return obj
+
+
 def save_json(path: str, obj: Any) -> None:
-    """Atomically write ``obj`` as indented JSON."""
+    """Atomically write ``obj`` as indented strict JSON (NaN -> null, see :func:`json_safe`)."""
+    obj = json_safe(obj)
 
     def _write(tmp: str) -> None:
         with open(tmp, 'w') as f:
-            json.dump(obj, f, indent=2, sort_keys=False)
+            json.dump(obj, f, indent=2, sort_keys=False, allow_nan=False)
             f.write('\n')
 
     atomic_write(path, _write, '.json')
