@@ -154,6 +154,9 @@ def test_lite0_two_iterations_on_pseudo_masks(tmp_path, monkeypatch):
     runner.train()
     assert runner.iter == 2
     assert osp.isfile(osp.join(cfg.work_dir, 'iter_2.pth'))
+    # the config's ChannelsLastHook converted the convolutions before training
+    conv = runner.model.decode_head.aspp[0].weight
+    assert conv.is_contiguous(memory_format=torch.channels_last)
     metrics = runner.val_loop.run()
     assert 0 <= metrics['mIoU'] <= 100
     # the CRF switch at test time, on the same tiny val set
