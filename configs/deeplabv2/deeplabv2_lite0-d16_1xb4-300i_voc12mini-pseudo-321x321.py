@@ -45,6 +45,6 @@ default_hooks = dict(
     logger=dict(interval=20), checkpoint=dict(interval=max_iters, max_keep_ckpts=1)
 )
 
-# channels_last convolutions: 1.25-1.37x faster training, 1.40-1.51x faster inference on the
+# channels_last convolutions: 1.25-1.37x faster training, 1.40-1.50x faster inference on the
 # 2-core CPU (tools/benchmark.py --what seg --channels-last, docs/benchmarks.md); same maths.
 custom_hooks = [dict(type='ChannelsLastHook')]

@@ -15,7 +15,7 @@ class ChannelsLastHook(Hook):
     (cuDNN), whatever the layout of its input, so converting the model is enough. Outputs
     equal the contiguous model's up to float rounding (the summation order differs).
     Measured with ``tools/benchmark.py --channels-last`` (docs/benchmarks.md): 1.25-1.37x
-    training and 1.40-1.51x inference for the Lite0 DeepLabV2 on the 2-core CPU.
+    training and 1.40-1.50x inference for the Lite0 DeepLabV2 on the 2-core CPU.
 
     The conversion happens at the start of training, validation and testing, after the
     runner has initialised the weights and loaded or resumed a checkpoint; it keeps the
