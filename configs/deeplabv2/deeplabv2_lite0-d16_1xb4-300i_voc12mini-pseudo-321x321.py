@@ -34,8 +34,9 @@ test_dataloader = val_dataloader
 
 # A larger base lr than DeepLabV2's 2.5e-4 for the 300-iteration schedule (multipliers
 # unchanged). Measured (seed 0, 2 CPU cores): on the ground-truth variant 1e-3 reaches val
-# mIoU 23.22 (loss 1.78 -> 0.76); with 2.5e-3 the pseudo-mask run's loss stalled near 1.85 and
-# it predicted background everywhere; 1e-2 and 2.5e-2 diverged. See docs/results.md, Stage 4.
+# mIoU 23.22 (loss 1.78 -> 0.76); with 2.5e-3 the loss jumps to 8 and the model ends up
+# predicting background everywhere (3.91, on GT and on pseudo masks); 1e-2 and 2.5e-2 diverged.
+# See docs/results.md, Stage 4.
 optim_wrapper = dict(optimizer=dict(lr=1e-3))
 param_scheduler = [
     dict(type='PolyLR', eta_min=0.0, power=0.9, begin=0, end=max_iters, by_epoch=False)
