@@ -11,18 +11,18 @@ from mmengine.registry import HOOKS
 class ChannelsLastHook(Hook):
     """Put the model's 4-D parameters and buffers in ``torch.channels_last`` before it runs.
 
-    A convolution whose weight is channels_last runs in NHWC on CPU (oneDNN) and on CUDA
-    (cuDNN), whatever the layout of its input, so converting the model is enough. Outputs
-    equal the contiguous model's up to float rounding (the summation order differs).
+    PyTorch picks the NHWC convolution kernel when the weight is channels_last, whatever the
+    layout of the input, so converting the model is enough (measured on CPU; the CUDA path
+    was not measured here). Outputs equal the contiguous model's up to float rounding (the
+    summation order differs).
     Measured with ``tools/benchmark.py --channels-last`` (docs/benchmarks.md): 1.25-1.37x
     training and 1.40-1.50x inference for the Lite0 DeepLabV2 on the 2-core CPU.
 
     The conversion happens at the start of training, validation and testing, after the
     runner has initialised the weights and loaded or resumed a checkpoint; it keeps the
     same ``Parameter`` objects, so the optimiser and its state stay valid, and it is a
-    no-op once done. Under DDP the model is already wrapped by then: gradients still
-    reduce correctly, and PyTorch may warn once that gradient strides differ from its
-    bucket views (a copy, not an error).
+    no-op once done. Under DDP the model is already wrapped by then; that combination was
+    not tested here (PyTorch's guidance is to convert before wrapping).
 
     Args:
         enabled (bool): Set False to keep the contiguous layout (a config switch that can
