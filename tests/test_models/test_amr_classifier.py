@@ -267,3 +267,40 @@ def test_branch_cam_and_branch_only_climbing(lite0_faithful):
     assert fast['high_res'].max() > 0.4
     assert float(abs(fast['high_res'] - slow['high_res']).max()) < 1e-5
     assert float(abs(fast['cam'] - slow['cam']).max()) < 1e-5
+
+
+def test_compensation_init_from_spotlight(tmp_path):
+    init_default_scope('mmpretrain')
+    cam_cfg = Config.fromfile(osp.join(REPO, 'configs/amr/cam_lite0_1xb8-6e_voc12mini-320x320.py'))
+    cam_cfg.model.backbone.pretrained = False
+    torch.manual_seed(7)
+    cam = MODELS.build(cam_cfg.model)
+    path = str(tmp_path / 'cam.pth')
+    torch.save(dict(state_dict=cam.state_dict(), meta=dict()), path)
+
+    model = build(LITE0_CFG, spotlight_checkpoint=path, compensation_init='spotlight')
+    amm_before = {
+        k: v.clone() for k, v in model.compensation_backbone.state_dict().items() if '.amm.' in k
+    }
+    model.init_weights()
+    comp = model.compensation_backbone.state_dict()
+    for key, value in cam.backbone.state_dict().items():
+        assert torch.equal(comp[key], value), key
+    assert torch.equal(model.compensation_head.classifier.weight, cam.head.classifier.weight)
+    # the AMMs (absent from the spotlight) keep their own initialisation
+    assert amm_before and all(torch.equal(comp[k], v) for k, v in amm_before.items())
+    # copies, not shared tensors: training one branch leaves the other alone
+    assert (
+        model.compensation_head.classifier.weight.data_ptr()
+        != model.spotlight_head.classifier.weight.data_ptr()
+    )
+
+    # the released default keeps a fresh compensation classifier
+    model = build(LITE0_CFG, spotlight_checkpoint=path)
+    model.init_weights()
+    assert not torch.equal(model.compensation_head.classifier.weight, cam.head.classifier.weight)
+
+    with pytest.raises(ValueError, match='compensation_init'):
+        build(LITE0_CFG, compensation_init='random')
+    with pytest.raises(ValueError, match='needs a spotlight_checkpoint'):
+        build(LITE0_CFG, compensation_init='spotlight')

@@ -14,6 +14,7 @@ from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
 MODES = ('faithful', 'joint')
+COMPENSATION_INITS = ('imagenet', 'spotlight')
 PREDICT_BRANCHES = ('fused', 'spotlight', 'compensation')
 
 
@@ -124,6 +125,17 @@ class AMRClassifier(BaseClassifier):
         predict_branch (str): Logits behind ``predict`` scores: ``'fused'`` (mean of both
             branches' logits, the classification counterpart of the 0.5/0.5 CAM fusion),
             ``'spotlight'`` or ``'compensation'``. Defaults to ``'fused'``.
+        compensation_init (str): Initialisation of the compensation backbone and head.
+            ``'imagenet'`` (as released): the backbone's own (ImageNet) weights and a fresh
+            classifier. ``'spotlight'`` (a deviation for short schedules): after the
+            spotlight branch is loaded from ``spotlight_checkpoint``, its backbone and
+            classifier weights are copied into the compensation branch; the AMMs, which the
+            spotlight lacks, keep their initialisation. Reason: with a few hundred iterations
+            an ImageNet-initialised compensation branch stays far weaker than the trained
+            spotlight, and the 0.5/0.5 fusion then mixes a weak map into a strong one
+            (docs/results.md); starting both branches from the spotlight lets the AMMs and
+            L_cps act on features that already localise the classes. Needs
+            ``spotlight_checkpoint``. Defaults to ``'imagenet'``.
         data_preprocessor (dict, optional): Defaults to ``ClsDataPreprocessor``.
         init_cfg (dict, optional): Initialisation config of the whole model.
     """
@@ -143,6 +155,7 @@ class AMRClassifier(BaseClassifier):
         spotlight_checkpoint: Optional[str] = None,
         compensation_frozen_stages: int = 1,
         predict_branch: str = 'fused',
+        compensation_init: str = 'imagenet',
         data_preprocessor: Optional[dict] = None,
         init_cfg: Optional[dict] = None,
     ) -> None:
@@ -152,6 +165,12 @@ class AMRClassifier(BaseClassifier):
             raise ValueError(
                 f'predict_branch must be one of {PREDICT_BRANCHES}, got {predict_branch!r}'
             )
+        if compensation_init not in COMPENSATION_INITS:
+            raise ValueError(
+                f'compensation_init must be one of {COMPENSATION_INITS}, got {compensation_init!r}'
+            )
+        if compensation_init == 'spotlight' and spotlight_checkpoint is None:
+            raise ValueError("compensation_init='spotlight' needs a spotlight_checkpoint")
         data_preprocessor = dict(data_preprocessor or {})
         data_preprocessor.setdefault('type', 'ClsDataPreprocessor')
         super().__init__(init_cfg=init_cfg, data_preprocessor=MODELS.build(data_preprocessor))
@@ -159,6 +178,7 @@ class AMRClassifier(BaseClassifier):
         self.spotlight_checkpoint = spotlight_checkpoint
         self.compensation_frozen_stages = compensation_frozen_stages
         self.predict_branch = predict_branch
+        self.compensation_init = compensation_init
 
         comp_backbone = copy.deepcopy(dict(backbone))
         comp_backbone.update(compensation_backbone or {})
@@ -214,7 +234,32 @@ class AMRClassifier(BaseClassifier):
             f'AMRClassifier: spotlight branch loaded from {self.spotlight_checkpoint}',
             logger='current',
         )
+        if self.compensation_init == 'spotlight':
+            self._init_compensation_from_spotlight()
         self._is_init = True
+
+    def _init_compensation_from_spotlight(self) -> None:
+        """Copy the spotlight backbone + classifier into the compensation branch.
+
+        Every spotlight key must exist in the compensation branch with the same shape; the
+        only compensation keys left out are the AMMs' (``compensation_init='spotlight'``).
+        """
+        for src, dst in (
+            (self.spotlight_backbone, self.compensation_backbone),
+            (self.spotlight_head, self.compensation_head),
+        ):
+            missing, unexpected = dst.load_state_dict(src.state_dict(), strict=False)
+            if unexpected or any('amm' not in k.lower() for k in missing):
+                raise KeyError(
+                    'AMRClassifier: the compensation branch does not mirror the spotlight '
+                    f'branch: unexpected {unexpected}, missing non-AMM keys '
+                    f'{[k for k in missing if "amm" not in k.lower()]}'
+                )
+        print_log(
+            'AMRClassifier: compensation branch initialised from the spotlight '
+            '(compensation_init=spotlight; AMMs keep their initialisation)',
+            logger='current',
+        )
 
     def _detach_hook(
         self, module: nn.Module, args: tuple, output: torch.Tensor
