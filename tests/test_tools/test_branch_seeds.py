@@ -34,7 +34,10 @@ def test_branch_seeds_equal_fused_inference(voc_mini_root, tmp_path):
     torch.save(dict(state_dict=model.state_dict(), meta=dict()), ckpt)
 
     out = str(tmp_path / 'out')
-    opts = ['model.backbone.pretrained=False', f'train_dataloader.dataset.data_root={voc_mini_root}']
+    opts = [
+        'model.backbone.pretrained=False',
+        f'train_dataloader.dataset.data_root={voc_mini_root}',
+    ]
     result = branch_seeds.main(
         [CFG, ckpt, '--out-dir', out, '--scales', '0.5', '--eval-ann-file', str(ann)]
         + ['--cfg-options', *opts]
@@ -47,9 +50,7 @@ def test_branch_seeds_equal_fused_inference(voc_mini_root, tmp_path):
 
     # the fused maps are what infer_cams gives for the whole model with 0.5/0.5 weights
     model.eval()
-    info = {
-        i: osp.join(voc_mini_root, 'JPEGImages', i + '.jpg') for i in ids
-    }
+    info = {i: osp.join(voc_mini_root, 'JPEGImages', i + '.jpg') for i in ids}
     for img_id in ids:
         fused = load_npy_dict(osp.join(out, 'fused', img_id + '.npy'))
         ref = infer_cams(

@@ -7,8 +7,9 @@ per-branch maps are max-normalised as in :func:`infer_cams` and fused with ``bra
 ``<out-dir>/branch_seeds.json`` (CAMMetric of the three, background threshold as configured,
 the sweep's best labelled as selected with the ground truth). Example::
 
-    python tools/analysis_tools/branch_seeds.py configs/amr/amr_lite0_1xb8-6e_voc12mini-320x320.py \\
-        work_dirs/amr_lite0/epoch_6.pth --out-dir work_dirs/amr_lite0/branch_seeds \\
+    python tools/analysis_tools/branch_seeds.py \\
+        configs/amr/amr_lite0_1xb8-6e_voc12mini-320x320.py work_dirs/amr_lite0/epoch_6.pth \\
+        --out-dir work_dirs/amr_lite0/branch_seeds \\
         --scales 1.0 0.5 1.5 2.0
 """
 
