@@ -8,6 +8,9 @@ both damped. There is no sigmoid and no max-normalisation; the gate can exceed 1
 """
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Optional
 
 import torch
 import torch.nn as nn
@@ -16,18 +19,38 @@ from mmengine.model import BaseModule
 from mmengine.registry import MODELS
 
 
-def gaussian_gate(x: torch.Tensor) -> torch.Tensor:
+def _check_groups(n: int, group_size: Optional[int]) -> int:
+    """Number of groups of ``group_size`` samples in a batch of ``n`` (1 when ungrouped)."""
+    if group_size is None:
+        return 1
+    if group_size < 1 or n % group_size:
+        raise ValueError(f'AMM group_size={group_size} must be >= 1 and divide the batch size {n}')
+    return n // group_size
+
+
+def gaussian_gate(x: torch.Tensor, group_size: Optional[int] = None) -> torch.Tensor:
     """Normal pdf of ``x`` under the mean and unbiased std of *all* of ``x`` (both detached).
 
     Args:
-        x (Tensor): Responses of any shape; the statistics pool over every element, batch
-            included, so samples in a batch influence each other.
+        x (Tensor): Responses (N, ...); without ``group_size`` the statistics pool over
+            every element, batch included, so samples in a batch influence each other.
+        group_size (int, optional): Pool the statistics over each run of ``group_size``
+            consecutive samples instead (e.g. 2 for image/flip pairs stacked in one batch):
+            every group gets the gate it would get if it were the whole batch. None (default)
+            pools over the whole tensor, as released.
 
     Returns:
         Tensor: ``exp(-(x - mu)^2 / (2 sigma^2)) / (sqrt(2 pi) sigma)``, same shape as ``x``.
     """
-    mu = x.mean().detach()
-    sigma = x.std().detach()  # unbiased (N - 1), as torch.Tensor.std defaults
+    if group_size is None:
+        mu = x.mean().detach()
+        sigma = x.std().detach()  # unbiased (N - 1), as torch.Tensor.std defaults
+    else:
+        groups = _check_groups(x.size(0), group_size)
+        flat = x.reshape(groups, -1)
+        shape = (-1,) + (1,) * (x.dim() - 1)
+        mu = flat.mean(dim=1).detach().repeat_interleave(group_size).view(shape)
+        sigma = flat.std(dim=1).detach().repeat_interleave(group_size).view(shape)
     return torch.exp(-((x - mu) ** 2) / (2 * sigma**2)) / (math.sqrt(2 * math.pi) * sigma)
 
 
@@ -40,6 +63,11 @@ class BatchStatNorm2d(nn.Module):
     ``_BatchNorm``, so ``norm_eval`` / ``frozen_stages`` of OpenMMLab backbones never touch it.
     The running buffers are kept (and updated in training mode) only for state-dict parity
     with ``nn.BatchNorm2d``; they are never used for normalisation.
+
+    ``group_size`` (an attribute, None by default; set it with :func:`amm_group_size`)
+    normalises each run of ``group_size`` consecutive samples with its own statistics, so a
+    batch of several image/flip pairs gives every pair exactly what it gets alone. The
+    running buffers are not updated in that mode (the groups would have to be mixed).
 
     Args:
         num_features (int): Channels.
@@ -57,9 +85,20 @@ class BatchStatNorm2d(nn.Module):
         self.register_buffer('running_mean', torch.zeros(num_features))
         self.register_buffer('running_var', torch.ones(num_features))
         self.register_buffer('num_batches_tracked', torch.tensor(0, dtype=torch.long))
+        self.group_size: Optional[int] = None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Normalise with batch statistics (running buffers updated only in training)."""
+        if self.group_size is not None:
+            groups = _check_groups(x.size(0), self.group_size)
+            xg = x.reshape(groups, self.group_size, *x.shape[1:])
+            dims = (1,) + tuple(range(3, xg.dim()))
+            mean = xg.mean(dim=dims, keepdim=True)
+            var = xg.var(dim=dims, unbiased=False, keepdim=True)
+            shape = (1, 1, -1) + (1,) * (xg.dim() - 3)
+            y = (xg - mean) * torch.rsqrt(var + self.eps)
+            y = y * self.weight.view(shape) + self.bias.view(shape)
+            return y.reshape(x.shape)
         if self.training:
             self.num_batches_tracked.add_(1)
             running_mean, running_var = self.running_mean, self.running_var
@@ -83,6 +122,7 @@ class ChannelAMM(nn.Module):
 
     def __init__(self, channels: int, ratio: int = 16) -> None:
         super().__init__()
+        self.group_size: Optional[int] = None
         self.mlp = nn.Sequential(
             nn.Linear(channels, channels // ratio),
             nn.ReLU(inplace=True),
@@ -92,7 +132,7 @@ class ChannelAMM(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Multiply every channel by its gate."""
         z = self.mlp(x.mean(dim=(2, 3)))
-        return x * gaussian_gate(z)[:, :, None, None]
+        return x * gaussian_gate(z, self.group_size)[:, :, None, None]
 
 
 class SpatialAMM(nn.Module):
@@ -105,13 +145,14 @@ class SpatialAMM(nn.Module):
 
     def __init__(self, kernel_size: int = 7) -> None:
         super().__init__()
+        self.group_size: Optional[int] = None
         self.conv = nn.Conv2d(2, 1, kernel_size, padding=kernel_size // 2, bias=False)
         self.bn = BatchStatNorm2d(1, eps=1e-5, momentum=0.01)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Multiply every position by its gate."""
         pooled = torch.cat([x.amax(dim=1, keepdim=True), x.mean(dim=1, keepdim=True)], dim=1)
-        return x * gaussian_gate(self.bn(self.conv(pooled)))
+        return x * gaussian_gate(self.bn(self.conv(pooled)), self.group_size)
 
 
 @MODELS.register_module()
@@ -125,7 +166,9 @@ class AMM(BaseModule):
     abbreviation makes the module name ``amm`` as in the released checkpoints.
 
     Because the gates pool their statistics over the batch, one image's output depends on the
-    other images of the (per-device) batch, in training and in eval mode alike.
+    other images of the (per-device) batch, in training and in eval mode alike. Inside
+    :func:`amm_group_size` the statistics are taken per group of consecutive samples instead
+    (batched anti-adversarial climbing stacks several image/flip pairs in one batch).
 
     Args:
         in_channels (int): Channels of the modulated feature map.
@@ -147,3 +190,34 @@ class AMM(BaseModule):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Modulate ``x`` (N, C, H, W); the output has the same shape."""
         return self.spatial_amm(self.channel_amm(x))
+
+
+@contextmanager
+def amm_group_size(model: nn.Module, group_size: Optional[int]) -> Iterator[int]:
+    """Make every AMM gate and batch-statistics BN of ``model`` pool per group of samples.
+
+    Inside the context a batch of ``G * group_size`` samples is normalised group by group:
+    each run of ``group_size`` consecutive samples gets the gates and BN statistics it would
+    get as a batch of its own, so stacking several image/flip pairs (``group_size=2``) in one
+    forward gives every pair the released, pair-only result. The previous settings are
+    restored on exit. A model without AMMs is unaffected.
+
+    Args:
+        model (nn.Module): Any model; its :class:`ChannelAMM`, :class:`SpatialAMM` and
+            :class:`BatchStatNorm2d` modules are switched.
+        group_size (int, optional): Samples per group (>= 1); None pools over the batch.
+
+    Yields:
+        int: The number of switched modules.
+    """
+    if group_size is not None and (not isinstance(group_size, int) or group_size < 1):
+        raise ValueError(f'group_size must be a positive int or None, got {group_size!r}')
+    mods = [m for m in model.modules() if isinstance(m, (ChannelAMM, SpatialAMM, BatchStatNorm2d))]
+    previous = [m.group_size for m in mods]
+    for m in mods:
+        m.group_size = group_size
+    try:
+        yield len(mods)
+    finally:
+        for m, g in zip(mods, previous):
+            m.group_size = g
