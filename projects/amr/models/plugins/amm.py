@@ -42,15 +42,13 @@ def gaussian_gate(x: torch.Tensor, group_size: Optional[int] = None) -> torch.Te
     Returns:
         Tensor: ``exp(-(x - mu)^2 / (2 sigma^2)) / (sqrt(2 pi) sigma)``, same shape as ``x``.
     """
-    if group_size is None:
-        mu = x.mean().detach()
-        sigma = x.std().detach()  # unbiased (N - 1), as torch.Tensor.std defaults
-    else:
+    if group_size is not None:
         groups = _check_groups(x.size(0), group_size)
-        flat = x.reshape(groups, -1)
-        shape = (-1,) + (1,) * (x.dim() - 1)
-        mu = flat.mean(dim=1).detach().repeat_interleave(group_size).view(shape)
-        sigma = flat.std(dim=1).detach().repeat_interleave(group_size).view(shape)
+        if groups > 1:
+            # each group through the very same computation as alone (bit-identical on CPU)
+            return torch.cat([gaussian_gate(part) for part in x.split(group_size)])
+    mu = x.mean().detach()
+    sigma = x.std().detach()  # unbiased (N - 1), as torch.Tensor.std defaults
     return torch.exp(-((x - mu) ** 2) / (2 * sigma**2)) / (math.sqrt(2 * math.pi) * sigma)
 
 
@@ -66,8 +64,9 @@ class BatchStatNorm2d(nn.Module):
 
     ``group_size`` (an attribute, None by default; set it with :func:`amm_group_size`)
     normalises each run of ``group_size`` consecutive samples with its own statistics, so a
-    batch of several image/flip pairs gives every pair exactly what it gets alone. The
-    running buffers are not updated in that mode (the groups would have to be mixed).
+    batch of several image/flip pairs gives every pair exactly what it gets alone (each group
+    goes through the same ``batch_norm`` call as a batch of its own). With more than one group
+    the running buffers are not updated (the groups would have to be mixed).
 
     Args:
         num_features (int): Channels.
@@ -90,15 +89,14 @@ class BatchStatNorm2d(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Normalise with batch statistics (running buffers updated only in training)."""
         if self.group_size is not None:
-            groups = _check_groups(x.size(0), self.group_size)
-            xg = x.reshape(groups, self.group_size, *x.shape[1:])
-            dims = (1,) + tuple(range(3, xg.dim()))
-            mean = xg.mean(dim=dims, keepdim=True)
-            var = xg.var(dim=dims, unbiased=False, keepdim=True)
-            shape = (1, 1, -1) + (1,) * (xg.dim() - 3)
-            y = (xg - mean) * torch.rsqrt(var + self.eps)
-            y = y * self.weight.view(shape) + self.bias.view(shape)
-            return y.reshape(x.shape)
+            if _check_groups(x.size(0), self.group_size) > 1:
+                # each group normalised by the very same call as alone (bit-identical on CPU)
+                return torch.cat(
+                    [
+                        F.batch_norm(part, None, None, self.weight, self.bias, True, 0.0, self.eps)
+                        for part in x.split(self.group_size)
+                    ]
+                )
         if self.training:
             self.num_batches_tracked.add_(1)
             running_mean, running_var = self.running_mean, self.running_var
@@ -131,7 +129,12 @@ class ChannelAMM(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Multiply every channel by its gate."""
-        z = self.mlp(x.mean(dim=(2, 3)))
+        pooled = x.mean(dim=(2, 3))
+        if self.group_size is not None and _check_groups(x.size(0), self.group_size) > 1:
+            # a matmul's rounding can depend on its row count: run each group's rows alone
+            z = torch.cat([self.mlp(part) for part in pooled.split(self.group_size)])
+        else:
+            z = self.mlp(pooled)
         return x * gaussian_gate(z, self.group_size)[:, :, None, None]
 
 
