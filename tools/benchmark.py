@@ -47,7 +47,12 @@ from projects.amr.utils.io import save_json  # noqa: E402
 
 
 def build_runner(
-    cfg: Config, device: str, batch_size: int, work_dir: str, amp: bool = False
+    cfg: Config,
+    device: str,
+    batch_size: int,
+    work_dir: str,
+    amp: bool = False,
+    init_weights: bool = True,
 ) -> Runner:
     cfg = cfg.copy()
     cfg.work_dir = work_dir
@@ -72,7 +77,8 @@ def build_runner(
     runner.model.to(device)
     runner._train_loop = runner.build_train_loop(runner._train_loop)
     runner.optim_wrapper = runner.build_optim_wrapper(runner.optim_wrapper)
-    runner._init_model_weights()
+    if init_weights:
+        runner._init_model_weights()
     return runner
 
 
@@ -103,6 +109,12 @@ def main(argv=None):
     )
     parser.add_argument(
         '--channels-last', action='store_true', help='model and inputs in channels_last'
+    )
+    parser.add_argument(
+        '--no-init-weights',
+        action='store_true',
+        help="keep PyTorch's default initialisation (no pretrained weights, no download): "
+        'finite activations for a random ResNet-50, whose mmseg init overflows in eval mode',
     )
     parser.add_argument('--repeats', type=int, default=5)
     parser.add_argument('--warmup', type=int, default=1)
@@ -182,7 +194,9 @@ def main(argv=None):
         parser.error('--amp is measured on CUDA only (fp16 autocast); use --device cuda')
     name = osp.splitext(osp.basename(args.config))[0]
     work_dir = args.work_dir or osp.join('work_dirs', 'benchmark', name)
-    runner = build_runner(cfg, args.device, args.batch_size, work_dir, args.amp)
+    runner = build_runner(
+        cfg, args.device, args.batch_size, work_dir, args.amp, not args.no_init_weights
+    )
     if args.channels_last:
         runner.model.to(memory_format=torch.channels_last)
     result.update(amp=args.amp, channels_last=args.channels_last, batch_size=args.batch_size)

@@ -368,6 +368,12 @@ def climb_benchmark(
         outputs[name] = run()
         out[name] = stats
     a, b = outputs['sequential'], outputs['batched']
+    for name, res in outputs.items():
+        if not (np.isfinite(res['cam']).all() and np.isfinite(res['high_res']).all()):
+            raise ValueError(
+                f'{name} climbing gave non-finite maps: the network overflows (a randomly '
+                'initialised network in eval mode, without BN statistics?)'
+            )
     diff = max(
         float(np.abs(a['cam'] - b['cam']).max()),
         float(np.abs(a['high_res'] - b['high_res']).max()),
