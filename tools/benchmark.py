@@ -3,12 +3,16 @@
 Examples:
     python tools/benchmark.py configs/amr/amr_lite0_1xb8-6e_voc12mini-320x320.py --what train
     python tools/benchmark.py configs/amr/amr_lite0_1xb8-6e_voc12mini-320x320.py --what cam
+    python tools/benchmark.py configs/amr/amr_r50_1xb16-8e_voc12aug-512x512.py --what cam-climb \
+        --climb-classes 3 --climb-iters 3 --repeats 1 --warmup 0
     python tools/benchmark.py configs/irn/irn_lite0_1xb8-3e_voc12mini-320x320.py --what irn
     python tools/benchmark.py \
         configs/deeplabv2/deeplabv2_lite0-d16_1xb4-300i_voc12mini-gt-321x321.py --what seg
 
-``--what``: ``train`` (training step of any stage's config), ``cam`` / ``cam-climb`` (CAM
-generation without / with anti-adversarial climbing, against the straightforward baseline),
+``--what``: ``train`` (training step of any stage's config), ``cam`` (CAM generation without
+climbing, against the straightforward baseline), ``cam-climb`` (CAMs with anti-adversarial
+climbing: the sequential one-class-at-a-time loop against class-batched climbing, same weights,
+maps checked equal in the same run),
 ``irn`` (IRN training step, then the boundary map and the random walk of one image) and
 ``seg`` (segmenter training step, then single-scale inference).
 Prints a table and writes JSON (--out). Medians over --repeats after --warmup calls; the
@@ -23,24 +27,32 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
+import cv2  # noqa: E402
+import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 from projects.amr.benchmark import (  # noqa: E402
     cam_benchmark,
+    climb_benchmark,
     inference_benchmark,
     matmul_rate,
     peak_memory_mb,
     random_walk_benchmark,
     train_step_benchmark,
 )
-from projects.amr.cam.inference import load_image  # noqa: E402
+from projects.amr.cam.inference import DEFAULT_SCALES, load_image  # noqa: E402
 from projects.amr.utils.io import save_json  # noqa: E402
 
 
 def build_runner(
-    cfg: Config, device: str, batch_size: int, work_dir: str, amp: bool = False
+    cfg: Config,
+    device: str,
+    batch_size: int,
+    work_dir: str,
+    amp: bool = False,
+    init_weights: bool = True,
 ) -> Runner:
     cfg = cfg.copy()
     cfg.work_dir = work_dir
@@ -65,8 +77,18 @@ def build_runner(
     runner.model.to(device)
     runner._train_loop = runner.build_train_loop(runner._train_loop)
     runner.optim_wrapper = runner.build_optim_wrapper(runner.optim_wrapper)
-    runner._init_model_weights()
+    if init_weights:
+        runner._init_model_weights()
     return runner
+
+
+def first_image_with_classes(dataset, num_classes: int) -> dict:
+    """Data info of the first dataset image with exactly ``num_classes`` image-level classes."""
+    for i in range(len(dataset)):
+        info = dataset.get_data_info(i)
+        if len(np.asarray(info['gt_label']).reshape(-1)) == num_classes:
+            return info
+    raise ValueError(f'--climb-classes {num_classes}: no image with that many classes')
 
 
 def main(argv=None):
@@ -88,6 +110,12 @@ def main(argv=None):
     parser.add_argument(
         '--channels-last', action='store_true', help='model and inputs in channels_last'
     )
+    parser.add_argument(
+        '--no-init-weights',
+        action='store_true',
+        help="keep PyTorch's default initialisation (no pretrained weights, no download): "
+        'finite activations for a random ResNet-50, whose mmseg init overflows in eval mode',
+    )
     parser.add_argument('--repeats', type=int, default=5)
     parser.add_argument('--warmup', type=int, default=1)
     parser.add_argument('--scales', type=float, nargs='+', default=None)
@@ -95,8 +123,42 @@ def main(argv=None):
     parser.add_argument(
         '--climb-iters', type=int, default=27, help='--what cam-climb: climbing iterations'
     )
+    parser.add_argument('--no-reference', action='store_true', help='--what cam: skip the baseline')
     parser.add_argument(
-        '--no-reference', action='store_true', help='--what cam*: skip the baseline'
+        '--climb-classes',
+        type=int,
+        default=3,
+        help='--what cam-climb: use the first train image with this many classes',
+    )
+    parser.add_argument(
+        '--climb-chunk-size',
+        type=int,
+        default=None,
+        help='--what cam-climb: classes per batch of the batched path (default all)',
+    )
+    parser.add_argument(
+        '--climb-long-side',
+        type=int,
+        default=None,
+        help='--what cam-climb: resize the image to this long side first (CPU budgets)',
+    )
+    parser.add_argument(
+        '--map-extractor',
+        choices=['gradcam', 'cam'],
+        default='gradcam',
+        help='--what cam-climb: class maps (default the released Grad-CAM)',
+    )
+    parser.add_argument(
+        '--resize',
+        choices=['pil', 'torch'],
+        default='pil',
+        help='--what cam-climb: pyramid rescaling (default the released PIL bicubic)',
+    )
+    parser.add_argument(
+        '--restriction-mask',
+        choices=['per_iteration', 'cumulative'],
+        default='per_iteration',
+        help='--what cam-climb: restriction mask (default the released per-iteration one)',
     )
     parser.add_argument(
         '--rw-dense',
@@ -132,7 +194,9 @@ def main(argv=None):
         parser.error('--amp is measured on CUDA only (fp16 autocast); use --device cuda')
     name = osp.splitext(osp.basename(args.config))[0]
     work_dir = args.work_dir or osp.join('work_dirs', 'benchmark', name)
-    runner = build_runner(cfg, args.device, args.batch_size, work_dir, args.amp)
+    runner = build_runner(
+        cfg, args.device, args.batch_size, work_dir, args.amp, not args.no_init_weights
+    )
     if args.channels_last:
         runner.model.to(memory_format=torch.channels_last)
     result.update(amp=args.amp, channels_last=args.channels_last, batch_size=args.batch_size)
@@ -152,14 +216,9 @@ def main(argv=None):
         )
     elif args.what == 'seg':
         result['inference'] = inference_benchmark(model, batch, args.repeats, args.warmup)
-    elif args.what in ('cam', 'cam-climb'):
+    elif args.what == 'cam':
         dataset = runner.train_dataloader.dataset
-        climbing = (
-            dict(iters=args.climb_iters, step=0.08, lam=7.0, mask_thr=0.5)
-            if args.what == 'cam-climb'
-            else None
-        )
-        scales = tuple(args.scales) if args.scales else (1.0, 0.5, 0.75, 1.25, 1.5, 1.75, 2.0)
+        scales = tuple(args.scales) if args.scales else DEFAULT_SCALES
         runs = []
         for i in range(args.num_images):
             info = dataset.get_data_info(i)
@@ -170,18 +229,55 @@ def main(argv=None):
                     img,
                     info['gt_label'].tolist(),
                     scales,
-                    climbing,
+                    None,
                     args.repeats,
                     args.warmup,
                     with_reference=not args.no_reference,
                 )
             )
         result['cam'] = runs
+    elif args.what == 'cam-climb':
+        dataset = runner.train_dataloader.dataset
+        info = first_image_with_classes(dataset, args.climb_classes)
+        img = load_image(info['img_path'])
+        if args.climb_long_side:
+            h, w = img.shape[:2]
+            f = args.climb_long_side / max(h, w)
+            img = cv2.resize(
+                img, (max(1, round(w * f)), max(1, round(h * f))), interpolation=cv2.INTER_AREA
+            )
+        climbing = dict(
+            iters=args.climb_iters,
+            step=0.08,
+            lam=7.0,
+            mask_thr=0.5,
+            restriction_mask=args.restriction_mask,
+            chunk_size=args.climb_chunk_size,
+        )
+        scales = tuple(args.scales) if args.scales else DEFAULT_SCALES
+        run = climb_benchmark(
+            model,
+            img,
+            info['gt_label'].tolist(),
+            scales,
+            climbing,
+            args.repeats,
+            args.warmup,
+            map_extractor=args.map_extractor,
+            resize=args.resize,
+        )
+        run['img_path'] = info['img_path']
+        result['cam_climb'] = run
     result['peak_memory_mb'] = peak_memory_mb(device)
     rates = (rate_before, matmul_rate(device))
     rate = max(rates)
     result['matmul_fp32_gflops'] = rate / 1e9
     result['matmul_fp32_gflops_before_after'] = [r / 1e9 for r in rates]
+    if 'cam_climb' in result:
+        for name in ('sequential', 'batched'):
+            stats = result['cam_climb'][name]
+            if 'gflop_per_s' in stats:
+                stats['fraction_of_matmul'] = stats['gflop_per_s'] * 1e9 / rate
     if 'train' in result:
         stats = result['train']
         achieved = stats['train_gflops_per_image'] * stats['images_per_s'] * 1e9
@@ -234,6 +330,36 @@ def summary_table(result: dict) -> str:
                     f'{run["speedup"]:.2f}x / {run["max_abs_diff"]:.1e}',
                 )
             )
+    if 'cam_climb' in result:
+        c = result['cam_climb']
+        rows.append(
+            (
+                'climbing image / classes / scales / iterations',
+                f'{"x".join(map(str, c["image_hw"]))} / {c["num_classes"]} / '
+                f'{len(c["scales"])} / {c["climbing"]["iters"]}',
+            )
+        )
+        for name in ('sequential', 'batched'):
+            st = c[name]
+            rows += [
+                (f'{name}: s / images/s', f'{st["median_s"]:.2f} / {st["images_per_s"]:.4f}'),
+                (f'{name}: peak memory (MiB)', f'{st["peak_memory_mb"]:.0f}'),
+            ]
+            if 'gflop_per_s' in st:
+                rows.append(
+                    (
+                        f'{name}: GFLOP/s (fraction of matmul)',
+                        f'{st["gflop_per_s"]:.1f} ({st["fraction_of_matmul"]:.2f})',
+                    )
+                )
+        rows.append(
+            (
+                'batched speed-up / max abs diff',
+                f'{c["speedup"]:.2f}x / {c["max_abs_diff"]:.1e}',
+            )
+        )
+        if 'gflops_per_image' in c:
+            rows.append(('climbing GFLOPs/image', f'{c["gflops_per_image"]:.1f}'))
     rows.append(('peak memory (MiB)', f'{result["peak_memory_mb"]:.0f}'))
     return '\n'.join(['| figure | value |', '|---|---|'] + [f'| {k} | {v} |' for k, v in rows])
 

@@ -41,6 +41,8 @@ HOOK_KEYS = (
     'ir_label',
     'num_vis',
     'log_interval',
+    'map_extractor',
+    'resize',
 )
 
 
@@ -67,9 +69,30 @@ def parse_args(argv=None):
     parser.add_argument(
         '--climbing',
         action='store_true',
-        help='anti-adversarial climbing with the released defaults',
+        help='anti-adversarial climbing with the released defaults (27 iterations, step 0.08, '
+        'lambda 7, mask 0.5 rebuilt every iteration)',
     )
     parser.add_argument('--no-climbing', action='store_true', help='switch climbing off')
+    parser.add_argument(
+        '--map-extractor',
+        choices=['gradcam', 'cam'],
+        help="class maps: 'gradcam' (released Grad-CAM) or 'cam' (ReLU(CAM))",
+    )
+    parser.add_argument(
+        '--resize',
+        choices=['pil', 'torch'],
+        help="pyramid rescaling: 'pil' (released uint8 PIL bicubic) or 'torch'",
+    )
+    parser.add_argument(
+        '--restriction-mask',
+        choices=['per_iteration', 'cumulative'],
+        help="climbing's restriction mask: 'per_iteration' (released AMR) or 'cumulative'",
+    )
+    parser.add_argument(
+        '--sequential',
+        action='store_true',
+        help='climb one class after the other (default: all present classes in one batch)',
+    )
     parser.add_argument('--seed-crf', action='store_true', help='also write CRF seeds')
     parser.add_argument('--no-ir-label', action='store_true', help='do not write IR labels')
     parser.add_argument('--fp16', action='store_true', help='store CAMs as float16')
@@ -116,9 +139,21 @@ def main(argv=None) -> dict:
     if args.scales:
         kwargs['scales'] = tuple(args.scales)
     if args.climbing:
-        kwargs['climbing'] = dict(iters=27, step=0.08, lam=7.0, mask_thr=0.5)
+        kwargs['climbing'] = dict(
+            iters=27, step=0.08, lam=7.0, mask_thr=0.5, restriction_mask='per_iteration'
+        )
     if args.no_climbing:
         kwargs['climbing'] = None
+    if args.map_extractor:
+        kwargs['map_extractor'] = args.map_extractor
+    if args.resize:
+        kwargs['resize'] = args.resize
+    if (args.restriction_mask or args.sequential) and kwargs.get('climbing') is None:
+        raise SystemExit('--restriction-mask / --sequential need climbing (config or --climbing)')
+    if args.restriction_mask:
+        kwargs['climbing'] = dict(kwargs['climbing'], restriction_mask=args.restriction_mask)
+    if args.sequential:
+        kwargs['climbing'] = dict(kwargs['climbing'], batched=False)
     if args.seed_crf:
         kwargs['seed_crf'] = True
     if args.no_ir_label:

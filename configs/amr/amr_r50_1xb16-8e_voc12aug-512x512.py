@@ -21,16 +21,30 @@ default_hooks = dict(checkpoint=dict(type='CheckpointHook', interval=1, max_keep
 randomness = dict(seed=0)
 
 # After training: CAMs for train_aug, seeds, IR labels and the seed mIoU on VOC train, as the
-# released make_cam / eval_cam / cam_to_ir_label do it: 7 scales x flip, anti-adversarial
-# climbing on both branches (27 iterations, step 0.08, lambda 7, mask 0.5; about 100-150x
-# the cost of plain CAMs), per-class max-normalisation, 0.5/0.5 fusion, background 0.20,
-# IR labels from fg 0.60 / bg 0.33 + CRF. Set custom_hooks.0.climbing=None for plain CAMs.
+# released make_cam / eval_cam / cam_to_ir_label do it: 7 scales x flip with PIL bicubic uint8
+# rescaling (resize='pil'), Grad-CAM maps (map_extractor='gradcam'), anti-adversarial
+# climbing on both branches (27 iterations, 13 at scale 0.5, step 0.08, lambda 7, mask 0.5
+# rebuilt every iteration; about 100-150x the cost of plain CAMs; all present classes of an
+# image climb in one batch, batched=False for the released one-by-one loop, same maps),
+# per-class max-normalisation, 0.5/0.5 fusion, background 0.20, IR labels from fg 0.60 /
+# bg 0.33 + CRF. Set custom_hooks.0.climbing=None for no climbing, and map_extractor='cam',
+# resize='torch', climbing.restriction_mask='cumulative' for the project's earlier CAMs.
 custom_hooks = [
     dict(
         type='PseudoLabelHook',
         bg_threshold=0.20,
         scales=(1.0, 0.5, 0.75, 1.25, 1.5, 1.75, 2.0),
-        climbing=dict(iters=27, step=0.08, lam=7.0, mask_thr=0.5),
+        climbing=dict(
+            iters=27,
+            step=0.08,
+            lam=7.0,
+            mask_thr=0.5,
+            restriction_mask='per_iteration',
+            batched=True,
+            chunk_size=None,
+        ),
+        map_extractor='gradcam',
+        resize='pil',
         branch_weights=(0.5, 0.5),
         ir_label=dict(fg_thr=0.60, bg_thr=0.33, crf=True),
         eval_ann_file='ImageSets/Segmentation/train.txt',

@@ -16,7 +16,8 @@ from typing import Optional
 import numpy as np
 import torch
 import torch.nn.functional as F
-from torch.utils.flop_counter import FlopCounterMode
+from torch.utils._python_dispatch import TorchDispatchMode
+from torch.utils.flop_counter import FlopCounterMode, flop_registry
 
 from .cam.inference import (
     DEFAULT_SCALES,
@@ -71,6 +72,33 @@ def peak_memory_mb(device: torch.device) -> float:
     if device.type == 'cuda':
         return torch.cuda.max_memory_allocated(device) / 2**20
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class _DispatchFlopCounter(TorchDispatchMode):
+    """torch's FLOP formulas (``flop_registry``) without FlopCounterMode's module tracker.
+
+    The tracker's backward hooks do not support ``torch.autograd.grad``, which anti-adversarial
+    climbing calls; this mode sees the same aten calls and applies the same formulas.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.total = 0
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        out = func(*args, **kwargs)
+        formula = flop_registry.get(func._overloadpacket)
+        if formula is not None:
+            self.total += int(formula(*args, **kwargs, out_val=out))
+        return out
+
+
+def count_dispatch_flops(fn: Callable[[], object]) -> int:
+    """FLOPs of one call of ``fn`` (convs, matmuls), forward and any autograd.grad inside."""
+    with _DispatchFlopCounter() as counter:
+        fn()
+    return counter.total
 
 
 def count_flops(fn: Callable[[], object]) -> int:
@@ -232,6 +260,149 @@ def cam_benchmark(
     if diff >= 1e-4:
         raise AssertionError(f'infer_cams differs from the reference by {diff}')
     out.update(reference=ref, max_abs_diff=diff, speedup=ref['median_s'] / ours['median_s'])
+    return out
+
+
+def reset_peak_memory(device: torch.device) -> bool:
+    """Restart the peak-memory reading; False when it cannot be reset.
+
+    CUDA: the allocator's statistics. CPU (Linux): the process's resident high-water mark,
+    through ``/proc/self/clear_refs``.
+    """
+    if device.type == 'cuda':
+        torch.cuda.reset_peak_memory_stats(device)
+        return True
+    try:
+        with open('/proc/self/clear_refs', 'w') as f:
+            f.write('5')
+        return True
+    except OSError:
+        return False
+
+
+def _proc_status_mb(field: str) -> Optional[float]:
+    try:
+        with open('/proc/self/status') as f:
+            for line in f:
+                if line.startswith(field + ':'):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
+def peak_memory_since_reset_mb(device: torch.device) -> float:
+    """Peak memory in MiB since :func:`reset_peak_memory`.
+
+    CUDA: max allocated. CPU: the resident high-water mark ``VmHWM`` (the process's lifetime
+    peak where that is unreadable).
+    """
+    if device.type == 'cuda':
+        return torch.cuda.max_memory_allocated(device) / 2**20
+    hwm = _proc_status_mb('VmHWM')
+    return peak_memory_mb(device) if hwm is None else hwm
+
+
+def climb_benchmark(
+    model: torch.nn.Module,
+    img: np.ndarray,
+    keys: Sequence[int],
+    scales: Sequence[float] = DEFAULT_SCALES,
+    climbing: Optional[dict] = None,
+    repeats: int = 1,
+    warmup: int = 0,
+    map_extractor: str = 'gradcam',
+    resize: str = 'pil',
+    count: bool = True,
+) -> dict:
+    """Climbing CAMs of one image: the sequential loop against class-batched climbing.
+
+    Both runs use the same model (same weights) and settings; ``batched=False`` climbs one
+    class after the other (the released loop), ``batched=True`` all ``keys`` together
+    (``chunk_size`` from ``climbing``). Raises unless their normalised maps agree (max abs
+    difference < 1e-4). Peak memory is read per path (:func:`reset_peak_memory`); FLOPs are
+    counted once on the batched path (both paths run the same convolutions) by torch's
+    dispatcher, which over-counts depthwise-convolution gradients (Lite0).
+
+    Returns:
+        dict: ``sequential`` / ``batched`` (timings, ``images_per_s``, ``peak_memory_mb``,
+        ``gflop_per_s``), ``speedup`` (sequential / batched seconds), ``max_abs_diff``,
+        ``gflops_per_image``, ``flops_source``, the settings.
+    """
+    device = next(model.parameters()).device
+    model.eval()
+    climbing = dict(climbing or dict(iters=27, step=0.08, lam=7.0, mask_thr=0.5))
+    outputs = {}
+    out = dict(
+        scales=list(scales),
+        num_classes=len(keys),
+        keys=[int(k) for k in keys],
+        image_hw=list(img.shape[:2]),
+        climbing=climbing,
+        map_extractor=map_extractor,
+        resize=resize,
+    )
+    for name, batched in (('sequential', False), ('batched', True)):
+        cfg = dict(climbing, batched=batched)
+
+        def run(cfg=cfg):
+            return infer_cams(
+                model, img, keys, scales, climbing=cfg, map_extractor=map_extractor, resize=resize
+            )
+
+        sync(device)
+        base = _proc_status_mb('VmRSS') if device.type == 'cpu' else None
+        resettable = reset_peak_memory(device)
+        stats = time_fn(run, device, repeats, warmup)
+        stats.update(
+            images_per_s=1.0 / stats['median_s'],
+            peak_memory_mb=peak_memory_since_reset_mb(device),
+            peak_memory_source=(
+                'torch.cuda.max_memory_allocated'
+                if device.type == 'cuda'
+                else ('VmHWM since reset' if resettable else 'ru_maxrss (process lifetime)')
+            ),
+        )
+        if base is not None:
+            stats['rss_before_mb'] = base
+        outputs[name] = run()
+        out[name] = stats
+    a, b = outputs['sequential'], outputs['batched']
+    for name, res in outputs.items():
+        if not (np.isfinite(res['cam']).all() and np.isfinite(res['high_res']).all()):
+            raise ValueError(
+                f'{name} climbing gave non-finite maps: the network overflows (a randomly '
+                'initialised network in eval mode, without BN statistics?)'
+            )
+    diff = max(
+        float(np.abs(a['cam'] - b['cam']).max()),
+        float(np.abs(a['high_res'] - b['high_res']).max()),
+    )
+    if diff >= 1e-4:
+        raise AssertionError(f'batched climbing differs from the sequential loop by {diff}')
+    speedup = out['sequential']['median_s'] / out['batched']['median_s']
+    # a map that is zero everywhere makes the equality trivial: report the largest value
+    out.update(max_abs_diff=diff, speedup=speedup, max_map_value=float(b['high_res'].max()))
+    if count:
+        flops = count_dispatch_flops(
+            lambda: infer_cams(
+                model,
+                img,
+                keys,
+                scales,
+                climbing=dict(climbing, batched=True),
+                map_extractor=map_extractor,
+                resize=resize,
+            )
+        )
+        grouped = any(isinstance(m, torch.nn.Conv2d) and m.groups > 1 for m in model.modules())
+        out.update(
+            gflops_per_image=flops / 1e9,
+            flops_source='counted forward + input backward'
+            + (' (over-counts depthwise-conv gradients)' if grouped else ''),
+        )
+        for name in ('sequential', 'batched'):
+            out[name]['gflop_per_s'] = flops / 1e9 / out[name]['median_s']
     return out
 
 

@@ -1,6 +1,7 @@
 """The benchmark's straightforward CAM baseline gives the same maps as infer_cams."""
 
 import numpy as np
+import pytest
 import torch
 from mmengine.registry import DefaultScope
 from mmpretrain.registry import MODELS
@@ -59,3 +60,18 @@ def test_cam_benchmark_reports_speedup():
     out = cam_benchmark(model, img, [0, 5], scales=(1.0, 0.5), repeats=1, warmup=0)
     assert out['max_abs_diff'] < 1e-4 and out['speedup'] > 0
     assert matmul_rate(torch.device('cpu'), n=256, repeats=1) > 0
+
+
+def test_climb_benchmark_equal_maps_and_refuses_non_finite():
+    """Sequential and batched climbing agree; a network that overflows is refused."""
+    from projects.amr.benchmark import climb_benchmark
+
+    model = tiny_classifier()
+    img = np.random.default_rng(2).integers(0, 256, (48, 48, 3), dtype=np.uint8)
+    climbing = dict(iters=2, restriction_mask='per_iteration')
+    out = climb_benchmark(model, img, [1, 6], (1.0,), climbing, count=False)
+    assert out['max_abs_diff'] < 1e-4 and out['max_map_value'] > 0.5
+    assert out['sequential']['peak_memory_mb'] > 0 and out['batched']['images_per_s'] > 0
+    model.head.classifier.weight.data.fill_(float('inf'))
+    with pytest.raises(ValueError, match='non-finite maps'):
+        climb_benchmark(model, img, [1, 6], (1.0,), climbing, count=False)

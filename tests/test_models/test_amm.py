@@ -218,3 +218,29 @@ def test_hidden_width(ratio):
     assert amm.channel_amm.mlp[0].weight.shape == (64 // ratio, 64)
     assert amm.spatial_amm.conv.weight.shape == (1, 2, 7, 7)
     assert amm.spatial_amm.conv.bias is None
+
+
+def test_group_size_equals_each_pair_alone():
+    """Inside amm_group_size(2) a batch of 3 pairs gives each pair its pair-alone output."""
+    from projects.amr.models.plugins import amm_group_size
+
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(AMM(32, ratio=8), AMM(32, ratio=8)).eval()
+    x = torch.randn(6, 32, 9, 11) * torch.tensor([1.0, 1.0, 3.0, 3.0, 0.5, 0.5]).view(6, 1, 1, 1)
+    with torch.no_grad():
+        alone = torch.cat([model(x[i : i + 2]) for i in (0, 2, 4)])
+        mixed = model(x)
+        with amm_group_size(model, 2) as n:
+            grouped = model(x)
+    assert n == 6  # 2 x (channel gate, spatial gate, its BN)
+    torch.testing.assert_close(grouped, alone, rtol=1e-5, atol=1e-6)
+    assert (mixed - alone).abs().max() > 1e-2  # ungrouped, the pairs interact
+    assert all(m.group_size is None for m in model.modules() if hasattr(m, 'group_size'))
+    torch.testing.assert_close(
+        gaussian_gate(x, group_size=2)[2:4], gaussian_gate(x[2:4]), rtol=1e-5, atol=1e-7
+    )
+    with pytest.raises(ValueError, match='group_size=4 must be >= 1 and divide the batch size 6'):
+        gaussian_gate(x, group_size=4)
+    with pytest.raises(ValueError, match='group_size must be a positive int'):
+        with amm_group_size(model, 0):
+            pass

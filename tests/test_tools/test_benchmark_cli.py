@@ -63,3 +63,49 @@ def test_benchmark_cli_stage(what, config, options, voc_mini_root, tmp_path, mon
         assert rw['sparse_matrix_mb'] < rw['dense_matrix_mb']
     else:
         assert result['inference']['images_per_s'] > 0
+
+
+def test_benchmark_cli_cam_climb(voc_mini_root, tmp_path, monkeypatch):
+    """--what cam-climb: sequential and batched climbing on a real image, equal maps."""
+    from tools.benchmark import main
+
+    monkeypatch.chdir(REPO)
+    main(
+        [
+            'configs/amr/amr_lite0_1xb8-6e_voc12mini-320x320.py',
+            '--what',
+            'cam-climb',
+            '--device',
+            'cpu',
+            '--climb-classes',
+            '2',
+            '--climb-iters',
+            '2',
+            '--scales',
+            '1.0',
+            '0.5',
+            '--climb-long-side',
+            '64',
+            '--repeats',
+            '1',
+            '--warmup',
+            '0',
+            '--work-dir',
+            str(tmp_path),
+            '--cfg-options',
+            f'train_dataloader.dataset.data_root={voc_mini_root}',
+            'model.spotlight_checkpoint=None',
+        ]
+    )
+    result = json.loads((tmp_path / 'cam-climb.json').read_text())
+    run = result['cam_climb']
+    assert run['num_classes'] == 2 and max(run['image_hw']) == 64
+    assert run['max_abs_diff'] < 1e-4 and run['max_map_value'] > 0.5 and run['speedup'] > 0
+    assert run['map_extractor'] == 'gradcam' and run['climbing']['restriction_mask'] == (
+        'per_iteration'
+    )
+    assert run['gflops_per_image'] > 0
+    for name in ('sequential', 'batched'):
+        stats = run[name]
+        assert stats['images_per_s'] > 0 and stats['peak_memory_mb'] > 0
+        assert 0 < stats['fraction_of_matmul'] and stats['gflop_per_s'] > 0

@@ -29,7 +29,8 @@ from mmengine.logging import MMLogger, print_log
 from ..evaluation.cam_metric import CAMMetric
 from ..utils.io import atomic_write, json_safe, load_npy_dict, save_json, save_label_png, save_npy
 from .crf import make_ir_label, make_seed_label
-from .inference import DEFAULT_SCALES, infer_cams, load_image
+from .inference import DEFAULT_SCALES, check_climbing, infer_cams, load_image
+from .map_extractors import MAP_EXTRACTORS, RESIZES, check_choice
 
 
 def _samples(dataset) -> list[dict]:
@@ -92,6 +93,8 @@ def generate_pseudo_labels(
     visualizer=None,
     log_interval: int = 20,
     logger: Optional[MMLogger] = None,
+    map_extractor: str = 'cam',
+    resize: str = 'torch',
 ) -> dict:
     """Write CAMs, seeds and IR labels for ``dataset``, then evaluate and visualise.
 
@@ -105,7 +108,9 @@ def generate_pseudo_labels(
         out_dir (str): Output root.
         scales (Sequence[float]): Inference scales; see :func:`infer_cams`.
         branch_weights (Sequence[float], optional): Branch fusion weights (equal by default).
-        climbing (dict, optional): Anti-adversarial climbing kwargs; None is off.
+        climbing (dict, optional): Anti-adversarial climbing settings (see
+            :func:`infer_cams`: ``restriction_mask``, ``batched``, ``chunk_size``, ...); None
+            is off.
         output_stride (int): The model's CAM stride. Defaults to 16.
         fp16 (bool): Store CAMs as float16. Defaults to False.
         bg_threshold (float): Background score of the seeds and the reported mIoU.
@@ -119,6 +124,10 @@ def generate_pseudo_labels(
         visualizer (optional): An mmengine ``Visualizer``; overlays go to its backends too.
         log_interval (int): Log progress every this many images.
         logger (MMLogger, optional): Defaults to the current logger.
+        map_extractor (str): ``'gradcam'`` (released Grad-CAM maps) or ``'cam'`` (ReLU(CAM));
+            see :func:`infer_cams`. Defaults to ``'cam'``.
+        resize (str): ``'pil'`` (released uint8 PIL bicubic pyramid) or ``'torch'``; see
+            :func:`infer_cams`. Defaults to ``'torch'``.
 
     Returns:
         dict: ``metrics`` (CAMMetric results, empty without evaluation), ``seed_crf_metrics``,
@@ -126,6 +135,10 @@ def generate_pseudo_labels(
         inference, NaN when everything was skipped).
     """
     logger = logger or MMLogger.get_current_instance()
+    check_choice('map_extractor', map_extractor, MAP_EXTRACTORS)
+    check_choice('resize', resize, RESIZES)
+    if climbing is not None:
+        check_climbing(climbing)
     rank, world_size = get_dist_info()
     samples = _samples(dataset)
     by_id = {s['img_id']: s for s in samples}
@@ -166,6 +179,8 @@ def generate_pseudo_labels(
                         climbing=climbing,
                         output_stride=output_stride,
                         fp16=fp16,
+                        map_extractor=map_extractor,
+                        resize=resize,
                     )
                     infer_time += time.time() - t
                     computed += 1
@@ -225,6 +240,8 @@ def generate_pseudo_labels(
                         bg_threshold=bg_threshold,
                         scales=list(scales),
                         climbing=climbing,
+                        map_extractor=map_extractor,
+                        resize=resize,
                         branch_weights=branch_weights,
                         metrics=result['metrics'],
                         details=result.pop('details', None),

@@ -3,12 +3,22 @@
 For every scale the image and its horizontal flip form one batch of 2 (so a branch with
 batch-statistics normalisation, AMR's AMM, sees the same batch as in the released code); the
 model's ``cams()`` gives the raw CAMs of each branch; per branch and present class the map is
-``ReLU(cam(img)) + flip(ReLU(cam(flipped img)))`` (or the anti-adversarial-climbing
-accumulation, :mod:`.adversarial_climbing`), resized bilinearly to the stride-4 grid
+``map(img) + flip(map(flipped img))`` (or the anti-adversarial-climbing accumulation,
+:mod:`.adversarial_climbing`), resized bilinearly to the stride-4 grid
 ``ceil(H/4) x ceil(W/4)`` (``cam``) and to ``s*ceil(H/s) x s*ceil(W/s)`` cropped to ``H x W``
 (``high_res``, ``s`` the model's output stride), summed over scales, max-normalised per class
 (``A / (max A + 1e-5)``), then the branches are fused with fixed weights (0.5/0.5 for AMR's
 spotlight and compensation branches). Reference: IRN/AMR ``step/make_cam.py``.
+
+Three switches choose between the released computation and the project's earlier one:
+
+* ``map_extractor``: ``'gradcam'`` (released ``step/gradCAM.py``; :mod:`.map_extractors`)
+  or ``'cam'`` (ReLU(CAM)); they differ by a per-image, per-scale factor, which changes the
+  image/flip and scale weighting of the sums and the strength of climbing's restriction term.
+* ``resize``: ``'pil'`` (released: PIL bicubic on the uint8 image, rounded back to uint8,
+  then normalised) or ``'torch'`` (torch bicubic in float, antialiased when shrinking).
+* ``restriction_mask`` (a ``climbing`` key): ``'per_iteration'`` (released AMR) or
+  ``'cumulative'`` (AdvCAM).
 """
 
 import math
@@ -20,8 +30,30 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from PIL import Image
 
-from .adversarial_climbing import climb_class_map
+from .adversarial_climbing import climb_class_maps
+from .map_extractors import (
+    MAP_EXTRACTORS,
+    RESIZES,
+    RESTRICTION_MASKS,
+    check_choice,
+    pair_maps,
+    positive_weight_counts,
+)
+
+CLIMBING_KEYS = (
+    'iters',
+    'step',
+    'lam',
+    'mask_thr',
+    'multiplier',
+    'branch_only',
+    'restriction_mask',
+    'batched',
+    'chunk_size',
+    'half_iters_scales',
+)
 
 DEFAULT_SCALES = (1.0, 0.5, 0.75, 1.25, 1.5, 1.75, 2.0)
 
@@ -57,24 +89,53 @@ def load_image(path: str) -> np.ndarray:
 
 
 def _scaled_batch(
-    img: torch.Tensor, scale: float, mean: torch.Tensor, std: torch.Tensor
+    img: torch.Tensor,
+    scale: float,
+    mean: torch.Tensor,
+    std: torch.Tensor,
+    resize: str = 'torch',
 ) -> torch.Tensor:
-    """Bicubic (antialiased, PIL-like) rescale of a (3, H, W) 0..255 image, normalise, add flip."""
+    """Rescale a (3, H, W) 0..255 image, normalise, add its flip: (2, 3, h, w).
+
+    ``resize='torch'``: torch bicubic in float (antialiased when shrinking), clamped to
+    0..255. ``resize='pil'``: the released ``imutils.pil_rescale``, PIL bicubic on the uint8
+    image (the input is rounded to uint8 first) with a uint8 result.
+    """
+    check_choice('resize', resize, RESIZES)
     _, h, w = img.shape
     x = img[None]
     if scale != 1.0:
         size = (max(1, int(round(h * scale))), max(1, int(round(w * scale))))
-        x = F.interpolate(
-            x, size=size, mode='bicubic', align_corners=False, antialias=scale < 1.0
-        ).clamp_(0, 255)
+        if resize == 'pil':
+            arr = img.detach().round().clamp(0, 255).to(torch.uint8).permute(1, 2, 0).cpu()
+            out = Image.fromarray(np.ascontiguousarray(arr.numpy())).resize(
+                (size[1], size[0]), Image.BICUBIC
+            )
+            x = torch.from_numpy(np.array(out)).permute(2, 0, 1)[None]
+            x = x.to(device=img.device, dtype=torch.float32)
+        else:
+            x = F.interpolate(
+                x, size=size, mode='bicubic', align_corners=False, antialias=scale < 1.0
+            ).clamp_(0, 255)
     x = (x - mean) / std
     return torch.cat([x, x.flip(-1)], dim=0)
 
 
-def _pair_map(cams: torch.Tensor, keys: torch.Tensor) -> torch.Tensor:
-    """``ReLU(cam[0]) + flip(ReLU(cam[1]))`` of the classes ``keys``: (K, h, w)."""
-    c = F.relu(cams[:, keys])
-    return c[0] + c[1].flip(-1)
+def _pair_map(
+    cams: torch.Tensor,
+    keys: torch.Tensor,
+    map_extractor: str = 'cam',
+    pos_weights: Optional[torch.Tensor] = None,
+) -> torch.Tensor:
+    """``map(cam[0]) + flip(map(cam[1]))`` of the classes ``keys``: (K, h, w).
+
+    Args:
+        cams (Tensor): Raw CAMs of an image/flip pair, (2, num_classes, h, w).
+        keys (Tensor): Classes (K,).
+        map_extractor (str): See :func:`.map_extractors.pair_maps`.
+        pos_weights (Tensor, optional): ``N_c+`` of each key (``'gradcam'``).
+    """
+    return pair_maps(cams[:, keys].transpose(0, 1), map_extractor, pos_weights)
 
 
 def _max_norm(x: torch.Tensor) -> torch.Tensor:
@@ -91,6 +152,8 @@ def infer_cams(
     output_stride: int = 16,
     cam_stride: int = 4,
     fp16: bool = False,
+    map_extractor: str = 'cam',
+    resize: str = 'torch',
 ) -> dict:
     """Multi-scale + flip CAMs of one image, IRN's format.
 
@@ -105,19 +168,39 @@ def infer_cams(
         scales (Sequence[float]): Image scales; the order does not matter.
         branch_weights (Sequence[float], optional): Fusion weights of the branches;
             default equal weights summing to 1 (0.5/0.5 for AMR, 1.0 for one branch).
-        climbing (dict, optional): Anti-adversarial climbing settings (kwargs of
-            :func:`climb_class_map`, e.g. ``dict(iters=27, step=0.08, lam=7.0,
-            mask_thr=0.5)``); None for plain CAMs. Costs about ``iters`` forward and
-            backward passes per class, scale and branch.
+        climbing (dict, optional): Anti-adversarial climbing settings, None for plain CAMs:
+            kwargs of :func:`climb_class_maps` (``iters``, ``step``, ``lam``, ``mask_thr``,
+            ``multiplier``, ``branch_only``, ``restriction_mask``, ``chunk_size``), plus
+            ``half_iters_scales`` (scales climbed ``iters // 2`` times, default ``(0.5,)``,
+            the released quirk) and ``batched`` (default True: all present classes climb
+            together as one batch of ``2 K`` images, at most ``chunk_size`` classes at a
+            time; False: one class after the other, the released loop; the maps are equal),
+            e.g. ``dict(iters=27, step=0.08, lam=7.0, mask_thr=0.5,
+            restriction_mask='per_iteration')``. Costs about ``iters`` forward and backward
+            passes per class, scale and branch.
         output_stride (int): The model's CAM stride (16 for AMR's ResNet / Lite0 at OS 16),
             for the ``high_res`` upsampling grid.
         cam_stride (int): Stride of ``cam`` (4, IRN's).
         fp16 (bool): Store ``cam`` / ``high_res`` as float16.
+        map_extractor (str): ``'gradcam'``: the released Grad-CAM maps (ReLU(CAM) times a
+            per-image factor ``n_i / (N_c+ (n_0 + n_1))``, :mod:`.map_extractors`); the
+            factor weights the image against its flip and the scales against each other,
+            and inside climbing it sets the strength of the restriction term as released.
+            Needs the model's bias-free 1x1 classifiers. ``'cam'``: plain ReLU(CAM), works
+            with any ``cams()`` model. Defaults to ``'cam'``.
+        resize (str): Pyramid rescaling. ``'pil'``: as released, PIL bicubic on the uint8
+            image, rounded back to uint8, then normalised (at scale 0.5 torch's float bicubic
+            differs from it by up to ~3 grey levels). ``'torch'``: torch bicubic in float,
+            antialiased when shrinking, on the model's device. Defaults to ``'torch'``.
 
     Returns:
         dict: ``keys`` (K,) int64, ``cam`` (K, ceil(H/4), ceil(W/4)) and ``high_res``
         (K, H, W) float32 (or float16), max-normalised per class then fused.
     """
+    check_choice('map_extractor', map_extractor, MAP_EXTRACTORS)
+    check_choice('resize', resize, RESIZES)
+    if climbing is not None:
+        check_climbing(climbing)
     device = model_device(model)
     mean, std, to_rgb = normalisation_of(model)
     mean, std = mean.to(device), std.to(device)
@@ -142,16 +225,27 @@ def infer_cams(
             keys=keys_np, cam=np.zeros((0, *size4), dtype), high_res=np.zeros((0, H, W), dtype)
         )
     keys_t = torch.as_tensor(keys_np, device=device)
+    pos_weights: dict = {}
+
+    def pos_of(branch: int) -> Optional[torch.Tensor]:
+        if map_extractor != 'gradcam':
+            return None
+        if branch not in pos_weights:
+            pos_weights[branch] = positive_weight_counts(model, branch, keys_np).to(device)
+        return pos_weights[branch]
 
     cam_sums: list = []
     hr_sums: list = []
     for scale in sorted(float(s) for s in scales):
-        x = _scaled_batch(img, scale, mean, std)
+        x = _scaled_batch(img, scale, mean, std, resize)
         if climbing is None:
             with torch.inference_mode():
-                maps = [_pair_map(c, keys_t) for c in model.cams(x)]
+                maps = [
+                    _pair_map(c, keys_t, map_extractor, pos_of(b))
+                    for b, c in enumerate(model.cams(x))
+                ]
         else:
-            maps = _climbed_maps(model, x, keys_np, scale, climbing)
+            maps = _climbed_maps(model, x, keys_np, scale, climbing, map_extractor)
         for b, m in enumerate(maps):
             m = m[None].float()
             c4 = F.interpolate(m, size4, mode='bilinear', align_corners=False)[0]
@@ -176,8 +270,29 @@ def infer_cams(
     )
 
 
+def check_climbing(climbing: dict) -> None:
+    """Raise a ValueError naming any unknown key or bad value of a ``climbing`` dict."""
+    if not isinstance(climbing, dict):
+        raise ValueError(f'climbing must be a dict or None, got {climbing!r}')
+    unknown = sorted(set(climbing) - set(CLIMBING_KEYS))
+    if unknown:
+        raise ValueError(f'unknown climbing key(s) {unknown}; known: {list(CLIMBING_KEYS)}')
+    if 'restriction_mask' in climbing:
+        check_choice('climbing.restriction_mask', climbing['restriction_mask'], RESTRICTION_MASKS)
+    chunk = climbing.get('chunk_size')
+    if chunk is not None and (not isinstance(chunk, int) or chunk < 1):
+        raise ValueError(f'climbing.chunk_size must be a positive int or None, got {chunk!r}')
+    if not isinstance(climbing.get('batched', True), bool):
+        raise ValueError(f'climbing.batched must be a bool, got {climbing["batched"]!r}')
+
+
 def _climbed_maps(
-    model: nn.Module, x: torch.Tensor, keys: np.ndarray, scale: float, climbing: dict
+    model: nn.Module,
+    x: torch.Tensor,
+    keys: np.ndarray,
+    scale: float,
+    climbing: dict,
+    map_extractor: str = 'cam',
 ) -> list:
     """Per branch, the climbing accumulations of every key stacked: [(K, h, w), ...]."""
     num_branches = getattr(model, 'num_branches', None)
@@ -187,9 +302,22 @@ def _climbed_maps(
     cfg = dict(climbing)
     half_scales = cfg.pop('half_iters_scales', (0.5,))
     iters = int(cfg.pop('iters', 27))
+    batched = cfg.pop('batched', True)
+    chunk_size = cfg.pop('chunk_size', None)
+    if not batched:
+        chunk_size = 1
     if any(abs(scale - s) < 1e-6 for s in half_scales):
         iters = iters // 2
     return [
-        torch.stack([climb_class_map(model, x, int(c), branch=b, iters=iters, **cfg) for c in keys])
+        climb_class_maps(
+            model,
+            x,
+            keys.tolist(),
+            branch=b,
+            iters=iters,
+            map_extractor=map_extractor,
+            chunk_size=chunk_size,
+            **cfg,
+        )
         for b in range(num_branches)
     ]

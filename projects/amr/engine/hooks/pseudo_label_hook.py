@@ -78,13 +78,19 @@ class PseudoLabelHook(Hook):
         thresholds (Sequence[float], optional): Sweep; defaults to 0.05..0.95 by 0.05.
         scales (Sequence[float]): Inference scales. Defaults to AMR's seven.
         branch_weights (Sequence[float], optional): Branch fusion weights (equal by default).
-        climbing (dict, optional): Anti-adversarial climbing kwargs; None (default) is off.
+        climbing (dict, optional): Anti-adversarial climbing settings (see
+            :func:`projects.amr.cam.infer_cams`, e.g. ``restriction_mask``, ``batched``,
+            ``chunk_size``); None (default) is off.
         output_stride (int): The model's CAM stride. Defaults to 16.
         fp16 (bool): Store CAMs as float16. Defaults to False.
         seed_crf (bool): Also write and score CRF-refined seeds. Defaults to False.
         ir_label (dict, optional): :func:`make_ir_label` kwargs; None skips IR labels.
         num_vis (int): Overlays to save. Defaults to 4.
         log_interval (int): Progress log interval in images. Defaults to 20.
+        map_extractor (str): ``'gradcam'`` (the released Grad-CAM maps) or ``'cam'``
+            (ReLU(CAM)). Defaults to ``'cam'``.
+        resize (str): ``'pil'`` (the released uint8 PIL bicubic pyramid) or ``'torch'``.
+            Defaults to ``'torch'``.
     """
 
     priority = 'LOW'
@@ -106,6 +112,8 @@ class PseudoLabelHook(Hook):
         ir_label: Optional[dict] = dict(fg_thr=0.60, bg_thr=0.33, crf=True),
         num_vis: int = 4,
         log_interval: int = 20,
+        map_extractor: str = 'cam',
+        resize: str = 'torch',
     ) -> None:
         self.dataset = dataset
         self.out_dir = out_dir
@@ -123,6 +131,8 @@ class PseudoLabelHook(Hook):
             ir_label=ir_label,
             num_vis=num_vis,
             log_interval=log_interval,
+            map_extractor=map_extractor,
+            resize=resize,
         )
         self.last_result: Optional[dict] = None
 

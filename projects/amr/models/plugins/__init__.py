@@ -1,3 +1,3 @@
-from .amm import AMM, BatchStatNorm2d, gaussian_gate
+from .amm import AMM, BatchStatNorm2d, amm_group_size, gaussian_gate
 
-__all__ = ['AMM', 'BatchStatNorm2d', 'gaussian_gate']
+__all__ = ['AMM', 'BatchStatNorm2d', 'amm_group_size', 'gaussian_gate']
