@@ -1,4 +1,4 @@
-"""tools/analysis_tools/plot_convergence.py: runs sorted by length, bad files named."""
+"""The plotting tools of tools/analysis_tools: inputs checked, PNGs written."""
 
 import json
 import os.path as osp
@@ -33,3 +33,18 @@ def test_plot_convergence(tmp_path):
     bad.write_text('{"val": {}}')
     with pytest.raises(KeyError, match='bad.json'):
         plot_convergence.main([str(bad), '--out', str(out)])
+
+
+def test_plot_branch_seeds(tmp_path):
+    import plot_branch_seeds
+
+    seeds = {b: dict(mIoU=10.0 + i) for i, b in enumerate(plot_branch_seeds.BRANCHES)}
+    amr = tmp_path / 'amr.json'
+    amr.write_text(json.dumps(dict(name='amr', seeds=dict(seeds, bg_threshold=0.2))))
+    ref = _run(tmp_path / 'ref.json', 6, 25.0)
+    out = tmp_path / 'bars.png'
+    runs = plot_branch_seeds.main([str(amr), '--reference', ref, '--out', str(out)])
+    assert runs[0]['seeds'] == {'spotlight': 10.0, 'compensation': 11.0, 'fused': 12.0}
+    assert out.read_bytes()[:4] == b'\x89PNG'
+    with pytest.raises(KeyError, match='ref.json'):
+        plot_branch_seeds.main([ref, '--out', str(out)])
