@@ -134,8 +134,18 @@ def benchmark_steps(device: str, quick: bool) -> dict[str, list[str]]:
             '16',
             '--amp',
         ]
-    steps['cam_r50'] = [R50_AMR, '--what', 'cam', *base]
-    steps['cam_climb_r50'] = [R50_AMR, '--what', 'cam-climb', *base, '--climb-iters', '5']
+    # eval-mode maps of a randomly initialised ResNet: PyTorch's default init (mmseg's Kaiming
+    # init without BN statistics overflows to NaN, which the benchmark refuses)
+    steps['cam_r50'] = [R50_AMR, '--what', 'cam', *base, '--no-init-weights']
+    steps['cam_climb_r50'] = [
+        R50_AMR,
+        '--what',
+        'cam-climb',
+        *base,
+        '--climb-iters',
+        '5',
+        '--no-init-weights',
+    ]
     steps['irn_r50'] = [R50_IRN, '--what', 'irn', *base, '--batch-size', '16']
     steps['seg_r101'] = [R101_SEG, '--what', 'seg', *base, '--batch-size', '10']
     return steps
