@@ -11,8 +11,12 @@ the validation mAP curve of every run against its epoch. Usage::
 
 import argparse
 import json
-import os
 import os.path as osp
+import sys
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+
+from projects.amr.utils.io import atomic_write  # noqa: E402
 
 
 def load_run(path: str) -> dict:
@@ -66,10 +70,7 @@ def main(argv=None) -> list[dict]:
     ax2.legend()
     fig.suptitle(args.title)
     fig.tight_layout()
-    os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
-    tmp = args.out + '.tmp.png'
-    fig.savefig(tmp, dpi=110)
-    os.replace(tmp, args.out)
+    atomic_write(args.out, lambda tmp: fig.savefig(tmp, dpi=110, format='png'), '.png')
     plt.close(fig)
     return runs
 
