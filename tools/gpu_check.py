@@ -55,6 +55,17 @@ PIPELINE = 'configs/pipelines/amr_lite0_voc12mini.py'
 DEFAULT_DATA = '../shared/data/voc-mini'
 
 
+def write_train_aug_ids(voc: str, path: str, num: int) -> tuple[str, list[str]]:
+    """Write the first ``num`` ids of ``<voc>/ImageSets/Segmentation/train_aug.txt`` to ``path``."""
+    from projects.amr.datasets.voc_image_label import read_id_list
+
+    ids = read_id_list(osp.join(voc, 'ImageSets', 'Segmentation', 'train_aug.txt'))[:num]
+    os.makedirs(osp.dirname(path), exist_ok=True)
+    with open(path, 'w') as f:
+        f.write('\n'.join(ids) + '\n')
+    return path, ids
+
+
 def bench_inputs(out: str, data_root: str, num: int = 32) -> str:
     """IR labels for the IRN benchmark: the first ``num`` ground-truth masks of train_aug.
 
@@ -67,16 +78,12 @@ def bench_inputs(out: str, data_root: str, num: int = 32) -> str:
     voc = osp.join(data_root, 'VOCdevkit', 'VOC2012')
     label_dir = osp.join(out, 'bench_data', 'ir_labels')
     os.makedirs(label_dir, exist_ok=True)
-    with open(osp.join(voc, 'ImageSets', 'Segmentation', 'train_aug.txt')) as f:
-        ids = [line.strip() for line in f if line.strip()][:num]
+    ids_file, ids = write_train_aug_ids(voc, osp.join(out, 'bench_data', 'ids.txt'), num)
     for img_id in ids:
         src = osp.join(voc, 'SegmentationClassAug', img_id + '.png')
         if not osp.isfile(src):
             raise FileNotFoundError(f'gpu_check: no ground-truth mask {src} for the IRN benchmark')
         shutil.copyfile(src, osp.join(label_dir, img_id + '.png'))
-    ids_file = osp.join(out, 'bench_data', 'ids.txt')
-    with open(ids_file, 'w') as f:
-        f.write('\n'.join(ids) + '\n')
     return ids_file
 
 
@@ -250,30 +257,32 @@ def stage_options(config: str, voc: str, quick: str | None) -> dict:
     return opts
 
 
-def pipeline_step(out: str, data_root: str, quick: bool, timeout: float) -> dict:
-    """The Lite0 voc-mini pipeline through torchrun (1 process); its report's figures."""
-    cfg_path = osp.join(REPO, PIPELINE)
+def derive_pipeline_config(out: str, data_root: str, quick: bool) -> str:
+    """``PIPELINE`` with every stage pointed at ``data_root`` (and tiny with ``quick``).
+
+    Returns the path of the derived pipeline config, written under ``out``.
+    """
+    from mmengine.config import Config
+
     voc = osp.abspath(osp.join(data_root, 'VOCdevkit', 'VOC2012'))
     quick_ids = None
     if quick:
-        with open(osp.join(voc, 'ImageSets', 'Segmentation', 'train_aug.txt')) as f:
-            ids = [line.strip() for line in f if line.strip()][:4]
-        quick_ids = osp.join(out, 'quick_ids.txt')
-        with open(quick_ids, 'w') as f:
-            f.write('\n'.join(ids) + '\n')
-    namespace: dict = {}
-    with open(cfg_path) as f:
-        exec(compile(f.read(), cfg_path, 'exec'), namespace)
+        quick_ids, _ = write_train_aug_ids(voc, osp.join(out, 'quick_ids.txt'), 4)
+    pcfg = Config.fromfile(osp.join(REPO, PIPELINE))
     stages = []
-    for stage in namespace['stages']:
+    for stage in pcfg.stages:
         opts = dict(stage.get('cfg_options', {}))
         opts.update(stage_options(osp.join(REPO, stage['config']), voc, quick_ids))
         stages.append(dict(stage, cfg_options=opts))
+    pcfg.stages = stages
     derived = osp.join(out, 'pipeline_config.py')
-    with open(derived, 'w') as f:
-        f.write(f'description = {namespace.get("description", "")!r}\n')
-        f.write(f'segmentation_stage = {namespace.get("segmentation_stage")!r}\n')
-        f.write(f'stages = {stages!r}\n')
+    pcfg.dump(derived)
+    return derived
+
+
+def pipeline_step(out: str, data_root: str, quick: bool, timeout: float) -> dict:
+    """The Lite0 voc-mini pipeline through torchrun (1 process); its report's figures."""
+    derived = derive_pipeline_config(out, data_root, quick)
     cmd = [
         sys.executable,
         'tools/run_pipeline.py',

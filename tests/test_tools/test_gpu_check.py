@@ -74,3 +74,23 @@ def test_gpu_check_dry_run_on_cpu(voc_mini_root, tmp_path):
         assert row['result']['device'] == 'cpu'
     assert json.loads((out / 'train_cam.json').read_text())['result']['train']['images_per_s'] > 0
     assert len(os.listdir(out / 'bench_data' / 'ir_labels')) == 32
+
+
+def test_derived_pipeline_config_loads_with_every_override(voc_mini_root, tmp_path):
+    """The derived pipeline is a normal pipeline config: run_pipeline reads it with Config."""
+    from mmengine.config import Config
+
+    data_root = osp.dirname(osp.dirname(voc_mini_root))
+    derived = gpu_check.derive_pipeline_config(str(tmp_path), data_root, quick=True)
+    pcfg = Config.fromfile(derived)
+    base = Config.fromfile(osp.join(REPO, gpu_check.PIPELINE))
+    assert pcfg.segmentation_stage == base.segmentation_stage
+    assert [s['name'] for s in pcfg.stages] == [s['name'] for s in base.stages]
+    ids = (tmp_path / 'quick_ids.txt').read_text().split()
+    assert len(ids) == 4
+    for stage, orig in zip(pcfg.stages, base.stages):
+        opts = stage['cfg_options']
+        assert opts['train_dataloader.dataset.data_root'] == osp.abspath(voc_mini_root)
+        assert opts['train_dataloader.dataset.ann_file'] == str(tmp_path / 'quick_ids.txt')
+        for key, value in orig.get('cfg_options', {}).items():  # the pipeline's own overrides
+            assert opts[key] == value
