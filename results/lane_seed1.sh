@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Seed 1 of the spotlight recipe and of the best AMR variant (spotlight init, lr x10), 1 thread.
+# Run 2026-12-04: only the first command finished (results/s1_trainall-noco-ls_6e_seed1.json);
+# the AMR seed-1 run was stopped before it started, for want of time.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
