@@ -5,14 +5,17 @@ Examples:
     python tools/benchmark.py configs/amr/amr_lite0_1xb8-6e_voc12mini-320x320.py --what cam
     python tools/benchmark.py configs/amr/amr_r50_1xb16-8e_voc12aug-512x512.py --what cam-climb \
         --climb-classes 3 --climb-iters 3 --repeats 1 --warmup 0
+    python tools/benchmark.py configs/amr/amr_lite0_1xb8-6e_voc12mini-320x320.py --what cam-climb \
+        --climb-classes 1 --climb-images 4 --climb-iters 3 --repeats 1 --warmup 0
     python tools/benchmark.py configs/irn/irn_lite0_1xb8-3e_voc12mini-320x320.py --what irn
     python tools/benchmark.py \
         configs/deeplabv2/deeplabv2_lite0-d16_1xb4-300i_voc12mini-gt-321x321.py --what seg
 
 ``--what``: ``train`` (training step of any stage's config), ``cam`` (CAM generation without
 climbing, against the straightforward baseline), ``cam-climb`` (CAMs with anti-adversarial
-climbing: the sequential one-class-at-a-time loop against class-batched climbing, same weights,
-maps checked equal in the same run),
+climbing: the sequential one-class-at-a-time loop against class-batched climbing and, with
+``--climb-images N``, against climbing the classes of N same-size images in one batch; same
+weights, maps checked equal in the same run),
 ``irn`` (IRN training step, then the boundary map and the random walk of one image) and
 ``seg`` (segmenter training step, then single-scale inference).
 Prints a table and writes JSON (--out). Medians over --repeats after --warmup calls; the
@@ -82,13 +85,22 @@ def build_runner(
     return runner
 
 
-def first_image_with_classes(dataset, num_classes: int) -> dict:
-    """Data info of the first dataset image with exactly ``num_classes`` image-level classes."""
+CLIMB_PATHS = ('sequential', 'batched', 'image_batched')
+
+
+def images_with_classes(dataset, num_classes: int, count: int = 1) -> list:
+    """Data infos of the first ``count`` dataset images with exactly ``num_classes`` classes."""
+    infos = []
     for i in range(len(dataset)):
         info = dataset.get_data_info(i)
         if len(np.asarray(info['gt_label']).reshape(-1)) == num_classes:
-            return info
-    raise ValueError(f'--climb-classes {num_classes}: no image with that many classes')
+            infos.append(info)
+            if len(infos) == count:
+                return infos
+    raise ValueError(
+        f'--climb-classes {num_classes} --climb-images {count}: only {len(infos)} images '
+        'with that many classes'
+    )
 
 
 def main(argv=None):
@@ -131,10 +143,17 @@ def main(argv=None):
         help='--what cam-climb: use the first train image with this many classes',
     )
     parser.add_argument(
+        '--climb-images',
+        type=int,
+        default=1,
+        help="--what cam-climb: this many images (resized to the first one's size); with "
+        'more than 1 the image-batched path runs too',
+    )
+    parser.add_argument(
         '--climb-chunk-size',
         type=int,
         default=None,
-        help='--what cam-climb: classes per batch of the batched path (default all)',
+        help='--what cam-climb: (image, class) items per batch of the batched paths (default all)',
     )
     parser.add_argument(
         '--climb-long-side',
@@ -238,14 +257,17 @@ def main(argv=None):
         result['cam'] = runs
     elif args.what == 'cam-climb':
         dataset = runner.train_dataloader.dataset
-        info = first_image_with_classes(dataset, args.climb_classes)
-        img = load_image(info['img_path'])
+        infos = images_with_classes(dataset, args.climb_classes, args.climb_images)
+        imgs = [load_image(info['img_path']) for info in infos]
+        h, w = imgs[0].shape[:2]
         if args.climb_long_side:
-            h, w = img.shape[:2]
             f = args.climb_long_side / max(h, w)
-            img = cv2.resize(
-                img, (max(1, round(w * f)), max(1, round(h * f))), interpolation=cv2.INTER_AREA
-            )
+            h, w = max(1, round(h * f)), max(1, round(w * f))
+        # one size for all (image batching needs it): the first image's
+        imgs = [
+            i if i.shape[:2] == (h, w) else cv2.resize(i, (w, h), interpolation=cv2.INTER_AREA)
+            for i in imgs
+        ]
         climbing = dict(
             iters=args.climb_iters,
             step=0.08,
@@ -257,8 +279,8 @@ def main(argv=None):
         scales = tuple(args.scales) if args.scales else DEFAULT_SCALES
         run = climb_benchmark(
             model,
-            img,
-            info['gt_label'].tolist(),
+            imgs,
+            [info['gt_label'].tolist() for info in infos],
             scales,
             climbing,
             args.repeats,
@@ -266,7 +288,7 @@ def main(argv=None):
             map_extractor=args.map_extractor,
             resize=args.resize,
         )
-        run['img_path'] = info['img_path']
+        run['img_paths'] = [info['img_path'] for info in infos]
         result['cam_climb'] = run
     result['peak_memory_mb'] = peak_memory_mb(device)
     rates = (rate_before, matmul_rate(device))
@@ -274,8 +296,8 @@ def main(argv=None):
     result['matmul_fp32_gflops'] = rate / 1e9
     result['matmul_fp32_gflops_before_after'] = [r / 1e9 for r in rates]
     if 'cam_climb' in result:
-        for name in ('sequential', 'batched'):
-            stats = result['cam_climb'][name]
+        for name in CLIMB_PATHS:
+            stats = result['cam_climb'].get(name, {})
             if 'gflop_per_s' in stats:
                 stats['fraction_of_matmul'] = stats['gflop_per_s'] * 1e9 / rate
     if 'train' in result:
@@ -334,12 +356,14 @@ def summary_table(result: dict) -> str:
         c = result['cam_climb']
         rows.append(
             (
-                'climbing image / classes / scales / iterations',
-                f'{"x".join(map(str, c["image_hw"]))} / {c["num_classes"]} / '
-                f'{len(c["scales"])} / {c["climbing"]["iters"]}',
+                'climbing images / size / classes / scales / iterations',
+                f'{c["num_images"]} / {"x".join(map(str, c["image_hw"]))} / '
+                f'{c["num_classes"]} / {len(c["scales"])} / {c["climbing"]["iters"]}',
             )
         )
-        for name in ('sequential', 'batched'):
+        for name in CLIMB_PATHS:
+            if name not in c:
+                continue
             st = c[name]
             rows += [
                 (f'{name}: s / images/s', f'{st["median_s"]:.2f} / {st["images_per_s"]:.4f}'),
@@ -358,6 +382,8 @@ def summary_table(result: dict) -> str:
                 f'{c["speedup"]:.2f}x / {c["max_abs_diff"]:.1e}',
             )
         )
+        if 'image_speedup' in c:
+            rows.append(('image-batched speed-up', f'{c["image_speedup"]:.2f}x'))
         if 'gflops_per_image' in c:
             rows.append(('climbing GFLOPs/image', f'{c["gflops_per_image"]:.1f}'))
     rows.append(('peak memory (MiB)', f'{result["peak_memory_mb"]:.0f}'))

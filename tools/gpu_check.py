@@ -6,8 +6,9 @@ error tail of every step); the exit status is non-zero when any step failed.
 
 * ``train_{cam,amr}_r50[_amp]``: ``tools/benchmark.py --what train`` of the ResNet-50 CAM and
   AMR configs, batch 16 at the configs' 512 crop, fp32 and ``--amp``;
-* ``cam_r50``, ``cam_climb_r50``: multi-scale CAMs and anti-adversarial climbing
-  (``--climb-iters`` reduced) of the AMR ResNet-50 config;
+* ``cam_r50``, ``cam_climb_r50``, ``cam_climb_images_r50``: multi-scale CAMs and
+  anti-adversarial climbing (``--climb-iters`` reduced) of the AMR ResNet-50 config, the last
+  with 8 one-class images climbed in one batch against one by one;
 * ``irn_r50``: IRN training step, boundary map and sparse random walk of a 500x375 image;
 * ``seg_r101``: the DeepLabV2 ResNet-101 training step (batch 10 at 321) and inference;
 * ``equality``: the AMR Lite0 CAMs of one real voc-mini image (3 classes, 2 scales) and the
@@ -124,6 +125,8 @@ def benchmark_steps(device: str, quick: bool) -> dict[str, list[str]]:
                 '0.5',
                 '--climb-iters',
                 '2',
+                '--climb-images',
+                '2',
             ],
             'irn': [LITE0_IRN, '--what', 'irn', *base],
             'seg': [LITE0_SEG, '--what', 'seg', *base],
@@ -149,6 +152,25 @@ def benchmark_steps(device: str, quick: bool) -> dict[str, list[str]]:
         '--what',
         'cam-climb',
         *base,
+        '--climb-iters',
+        '5',
+        '--no-init-weights',
+    ]
+    # image batching: 8 one-class images of one size (VOC's usual case), all three paths
+    steps['cam_climb_images_r50'] = [
+        R50_AMR,
+        '--what',
+        'cam-climb',
+        '--device',
+        device,
+        '--repeats',
+        '2',
+        '--warmup',
+        '1',
+        '--climb-classes',
+        '1',
+        '--climb-images',
+        '8',
         '--climb-iters',
         '5',
         '--no-init-weights',

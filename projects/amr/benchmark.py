@@ -25,6 +25,7 @@ from .cam.inference import (
     _pair_map,
     _scaled_batch,
     infer_cams,
+    infer_cams_batch,
     normalisation_of,
 )
 
@@ -305,8 +306,8 @@ def peak_memory_since_reset_mb(device: torch.device) -> float:
 
 def climb_benchmark(
     model: torch.nn.Module,
-    img: np.ndarray,
-    keys: Sequence[int],
+    imgs: Sequence[np.ndarray],
+    keys_list: Sequence[Sequence[int]],
     scales: Sequence[float] = DEFAULT_SCALES,
     climbing: Optional[dict] = None,
     repeats: int = 1,
@@ -315,47 +316,74 @@ def climb_benchmark(
     resize: str = 'pil',
     count: bool = True,
 ) -> dict:
-    """Climbing CAMs of one image: the sequential loop against class-batched climbing.
+    """Climbing CAMs of N same-size images: sequential, class-batched and image-batched.
 
-    Both runs use the same model (same weights) and settings; ``batched=False`` climbs one
-    class after the other (the released loop), ``batched=True`` all ``keys`` together
-    (``chunk_size`` from ``climbing``). Raises unless their normalised maps agree (max abs
-    difference < 1e-4). Peak memory is read per path (:func:`reset_peak_memory`); FLOPs are
-    counted once on the batched path (both paths run the same convolutions) by torch's
-    dispatcher, which over-counts depthwise-convolution gradients (Lite0).
+    Every path uses the same model (same weights) and settings on the same images:
+    ``sequential`` climbs one class after the other, one image after the other (the
+    released loop); ``batched`` climbs all classes of an image together, one image after the
+    other; with N > 1, ``image_batched`` climbs all (image, class) items of the N images in
+    one batch (:func:`infer_cams_batch`; ``chunk_size`` from ``climbing`` bounds both
+    batched paths). Raises unless every path's normalised maps agree with the sequential ones
+    (max abs difference < 1e-4). Peak memory is read per path (:func:`reset_peak_memory`);
+    FLOPs are counted once (every path runs the same convolutions) by torch's dispatcher,
+    which over-counts depthwise-convolution gradients (Lite0).
+
+    Args:
+        model (torch.nn.Module): The CAM model, in eval mode here.
+        imgs (Sequence[np.ndarray]): BGR images of one size.
+        keys_list (Sequence[Sequence[int]]): Present classes of each image.
+        scales (Sequence[float]): Inference scales.
+        climbing (dict, optional): Climbing settings (default: the released ones).
+        repeats (int): Timed repetitions per path.
+        warmup (int): Untimed runs first.
+        map_extractor (str): ``'gradcam'`` or ``'cam'``.
+        resize (str): ``'pil'`` or ``'torch'``.
+        count (bool): Also count FLOPs (one extra run).
 
     Returns:
-        dict: ``sequential`` / ``batched`` (timings, ``images_per_s``, ``peak_memory_mb``,
-        ``gflop_per_s``), ``speedup`` (sequential / batched seconds), ``max_abs_diff``,
-        ``gflops_per_image``, ``flops_source``, the settings.
+        dict: per path (timings, ``images_per_s``, ``peak_memory_mb``, ``gflop_per_s``),
+        ``speedup`` (sequential / batched seconds), ``image_speedup`` (sequential /
+        image-batched, N > 1), ``max_abs_diff``, ``gflops_per_image``, ``flops_source``, the
+        settings.
     """
+    if len(imgs) != len(keys_list) or not imgs:
+        raise ValueError(f'{len(imgs)} images and {len(keys_list)} key lists')
     device = next(model.parameters()).device
     model.eval()
     climbing = dict(climbing or dict(iters=27, step=0.08, lam=7.0, mask_thr=0.5))
-    outputs = {}
+    kw = dict(map_extractor=map_extractor, resize=resize)
     out = dict(
         scales=list(scales),
-        num_classes=len(keys),
-        keys=[int(k) for k in keys],
-        image_hw=list(img.shape[:2]),
+        num_images=len(imgs),
+        num_classes=[len(k) for k in keys_list],
+        keys=[[int(c) for c in k] for k in keys_list],
+        image_hw=list(imgs[0].shape[:2]),
         climbing=climbing,
         map_extractor=map_extractor,
         resize=resize,
     )
-    for name, batched in (('sequential', False), ('batched', True)):
+
+    def one_by_one(batched: bool) -> list:
         cfg = dict(climbing, batched=batched)
+        return [
+            infer_cams(model, i, k, scales, climbing=cfg, **kw) for i, k in zip(imgs, keys_list)
+        ]
 
-        def run(cfg=cfg):
-            return infer_cams(
-                model, img, keys, scales, climbing=cfg, map_extractor=map_extractor, resize=resize
-            )
+    def together() -> list:
+        cfg = dict(climbing, batched=True)
+        return infer_cams_batch(model, imgs, keys_list, scales, climbing=cfg, **kw)
 
+    paths = [('sequential', lambda: one_by_one(False)), ('batched', lambda: one_by_one(True))]
+    if len(imgs) > 1:
+        paths.append(('image_batched', together))
+    outputs = {}
+    for name, run in paths:
         sync(device)
         base = _proc_status_mb('VmRSS') if device.type == 'cpu' else None
         resettable = reset_peak_memory(device)
         stats = time_fn(run, device, repeats, warmup)
         stats.update(
-            images_per_s=1.0 / stats['median_s'],
+            images_per_s=len(imgs) / stats['median_s'],
             peak_memory_mb=peak_memory_since_reset_mb(device),
             peak_memory_source=(
                 'torch.cuda.max_memory_allocated'
@@ -367,41 +395,41 @@ def climb_benchmark(
             stats['rss_before_mb'] = base
         outputs[name] = run()
         out[name] = stats
-    a, b = outputs['sequential'], outputs['batched']
     for name, res in outputs.items():
-        if not (np.isfinite(res['cam']).all() and np.isfinite(res['high_res']).all()):
-            raise ValueError(
-                f'{name} climbing gave non-finite maps: the network overflows (a randomly '
-                'initialised network in eval mode, without BN statistics?)'
+        for r in res:
+            if not (np.isfinite(r['cam']).all() and np.isfinite(r['high_res']).all()):
+                raise ValueError(
+                    f'{name} climbing gave non-finite maps: the network overflows (a randomly '
+                    'initialised network in eval mode, without BN statistics?)'
+                )
+    diff = 0.0
+    for name, res in outputs.items():
+        for a, b in zip(outputs['sequential'], res):
+            d = max(
+                float(np.abs(a['cam'] - b['cam']).max()),
+                float(np.abs(a['high_res'] - b['high_res']).max()),
             )
-    diff = max(
-        float(np.abs(a['cam'] - b['cam']).max()),
-        float(np.abs(a['high_res'] - b['high_res']).max()),
-    )
-    if diff >= 1e-4:
-        raise AssertionError(f'batched climbing differs from the sequential loop by {diff}')
-    speedup = out['sequential']['median_s'] / out['batched']['median_s']
+            if d >= 1e-4:
+                raise AssertionError(f'{name} climbing differs from the sequential loop by {d}')
+            diff = max(diff, d)
+    seq_s = out['sequential']['median_s']
     # a map that is zero everywhere makes the equality trivial: report the largest value
-    out.update(max_abs_diff=diff, speedup=speedup, max_map_value=float(b['high_res'].max()))
+    out.update(
+        max_abs_diff=diff,
+        speedup=seq_s / out['batched']['median_s'],
+        max_map_value=min(float(r['high_res'].max()) for r in outputs['batched']),
+    )
+    if 'image_batched' in out:
+        out['image_speedup'] = seq_s / out['image_batched']['median_s']
     if count:
-        flops = count_dispatch_flops(
-            lambda: infer_cams(
-                model,
-                img,
-                keys,
-                scales,
-                climbing=dict(climbing, batched=True),
-                map_extractor=map_extractor,
-                resize=resize,
-            )
-        )
+        flops = count_dispatch_flops(lambda: one_by_one(True))
         grouped = any(isinstance(m, torch.nn.Conv2d) and m.groups > 1 for m in model.modules())
         out.update(
-            gflops_per_image=flops / 1e9,
+            gflops_per_image=flops / 1e9 / len(imgs),
             flops_source='counted forward + input backward'
             + (' (over-counts depthwise-conv gradients)' if grouped else ''),
         )
-        for name in ('sequential', 'batched'):
+        for name, _ in paths:
             out[name]['gflop_per_s'] = flops / 1e9 / out[name]['median_s']
     return out
 

@@ -63,15 +63,20 @@ def test_cam_benchmark_reports_speedup():
 
 
 def test_climb_benchmark_equal_maps_and_refuses_non_finite():
-    """Sequential and batched climbing agree; a network that overflows is refused."""
+    """Sequential, class-batched and image-batched climbing agree; a network that overflows
+    is refused."""
     from projects.amr.benchmark import climb_benchmark
 
     model = tiny_classifier()
     img = np.random.default_rng(2).integers(0, 256, (48, 48, 3), dtype=np.uint8)
     climbing = dict(iters=2, restriction_mask='per_iteration')
-    out = climb_benchmark(model, img, [1, 6], (1.0,), climbing, count=False)
+    img2 = np.random.default_rng(3).integers(0, 256, (48, 48, 3), dtype=np.uint8)
+    out = climb_benchmark(model, [img, img2], [[1, 6], [2]], (1.0,), climbing, count=False)
     assert out['max_abs_diff'] < 1e-4 and out['max_map_value'] > 0.5
     assert out['sequential']['peak_memory_mb'] > 0 and out['batched']['images_per_s'] > 0
+    assert out['image_batched']['images_per_s'] > 0 and out['image_speedup'] > 0
+    one = climb_benchmark(model, [img], [[1, 6]], (1.0,), climbing, count=False)
+    assert 'image_batched' not in one and one['num_images'] == 1
     model.head.classifier.weight.data.fill_(float('inf'))
     with pytest.raises(ValueError, match='non-finite maps'):
-        climb_benchmark(model, img, [1, 6], (1.0,), climbing, count=False)
+        climb_benchmark(model, [img], [[1, 6]], (1.0,), climbing, count=False)

@@ -1,11 +1,12 @@
 """Class-batched anti-adversarial climbing equals the one-class-at-a-time loop, on a real
-voc-mini image (tiny size), both AMR branches, Lite0 and ResNet-50, 1, 2 and 4 classes."""
+voc-mini image (tiny size), both AMR branches, Lite0 and ResNet-50, 1, 2 and 4 classes; and
+several same-size images computed together equal them one at a time."""
 
 import numpy as np
 import pytest
 import torch
 
-from projects.amr.cam import climb_class_maps, infer_cams
+from projects.amr.cam import climb_class_maps, infer_cams, infer_cams_batch
 from projects.amr.cam.inference import _scaled_batch, normalisation_of
 from tests.test_cam.helpers import LITE0_CFG, R50_CFG, build_amr, voc_image
 
@@ -58,3 +59,45 @@ def test_batched_accumulators_at_half_iteration_scale(name):
             assert float((seq - bat).abs().max()) < 1e-4 * peak
         # each class climbs its own pair: the maps are not all the same
         assert (bat[1:] - bat[:1]).abs().max() > 1e-2 * peak
+
+
+@pytest.mark.parametrize('climb', [False, True])
+@pytest.mark.parametrize('name', ['lite0', 'r50'])
+def test_image_batched_equals_one_at_a_time(name, climb):
+    """infer_cams_batch over three real images of one size (1, 2 and 4 classes, and one with
+    none) equals infer_cams image by image: plain CAMs and climbing (scale 0.5 half
+    iterations), both branches fused."""
+    model = model_of(name)
+    imgs, keys = zip(*(voc_image(n, size=(48, 64)) for n in (1, 2, 4)))
+    imgs, keys = [*imgs, imgs[0]], [*keys, []]
+    climbing = (
+        dict(iters=3, step=0.08, lam=7.0, mask_thr=0.5, restriction_mask='per_iteration')
+        if climb
+        else None
+    )
+    kw = dict(scales=(1.0, 0.5), climbing=climbing, map_extractor='gradcam', resize='pil')
+    together = infer_cams_batch(model, imgs, keys, **kw)
+    for img, k, res in zip(imgs, keys, together):
+        alone = infer_cams(model, img, k, **kw)
+        np.testing.assert_array_equal(res['keys'], alone['keys'])
+        assert res['high_res'].shape == alone['high_res'].shape
+        for key in ('cam', 'high_res'):
+            assert float(np.abs(res[key] - alone[key]).max(initial=0)) < 1e-4, key
+    # not all zero (the fused max is below 1 where the branches peak apart)
+    assert together[2]['high_res'].max() > 0.1 and together[3]['keys'].size == 0
+    # a bounded chunk of (image, class) items gives the same maps
+    if climb:
+        chunked = infer_cams_batch(
+            model, imgs, keys, **dict(kw, climbing=dict(climbing, chunk_size=3))
+        )
+        assert float(np.abs(chunked[2]['high_res'] - together[2]['high_res']).max()) < 1e-4
+
+
+def test_image_batch_refuses_mixed_sizes():
+    model = model_of('lite0')
+    a, ka = voc_image(1, size=(48, 64))
+    b, kb = voc_image(2, size=(64, 48))
+    with pytest.raises(ValueError, match='one size'):
+        infer_cams_batch(model, [a, b], [ka, kb], scales=(1.0,))
+    with pytest.raises(ValueError, match='key lists'):
+        infer_cams_batch(model, [a], [ka, kb], scales=(1.0,))

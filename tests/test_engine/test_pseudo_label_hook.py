@@ -252,3 +252,33 @@ def test_two_ranks_equal_one(setup, reference):
     one = json.load(open(osp.join(reference.work, 'cam_metrics.json')))
     two = json.load(open(osp.join(out, 'cam_metrics.json')))
     assert one['metrics'] == two['metrics'] and one['details'] == two['details']
+
+
+def test_images_per_batch_equals_one_at_a_time(setup, monkeypatch):
+    """Same-size images computed together write the files of one image at a time (the
+    test's images resized to one size, as most VOC images share 500 x 375)."""
+    root = setup.tmp / 'one_size'
+    (root / 'JPEGImages').mkdir(parents=True)
+    src = setup.cfg.train_dataloader.dataset.data_root
+    for img_id in setup.ids:
+        img = Image.open(osp.join(src, 'JPEGImages', img_id + '.jpg'))
+        img.resize((120, 90), Image.BICUBIC).save(root / 'JPEGImages' / (img_id + '.jpg'))
+    cfg = Config(dict(train_dataloader=dict(dataset=dict(setup.cfg.train_dataloader.dataset))))
+    cfg.train_dataloader.dataset.data_root = str(root)
+    dataset = build_cam_dataset(cfg)
+    kw = dict(dataset=dataset, scales=SCALES, num_vis=0, log_interval=0)
+    generate_pseudo_labels(_model(setup.state), out_dir=str(root / 'one'), **kw)
+    batches = []
+    real = generate_mod.infer_cams_batch
+
+    def recording(model, imgs, keys_list, **kwargs):
+        batches.append(len(imgs))
+        return real(model, imgs, keys_list, **kwargs)
+
+    monkeypatch.setattr(generate_mod, 'infer_cams_batch', recording)
+    out = str(root / 'three')
+    res = generate_pseudo_labels(_model(setup.state), out_dir=out, images_per_batch=3, **kw)
+    assert res['num_computed'] == len(setup.ids) == 4 and batches == [3, 1]
+    _assert_same(_snapshot(out), _snapshot(str(root / 'one')))
+    with pytest.raises(ValueError, match='images_per_batch'):
+        generate_pseudo_labels(_model(setup.state), out_dir=out, images_per_batch=0, **kw)

@@ -79,6 +79,8 @@ def test_benchmark_cli_cam_climb(voc_mini_root, tmp_path, monkeypatch):
             'cpu',
             '--climb-classes',
             '2',
+            '--climb-images',
+            '2',
             '--climb-iters',
             '2',
             '--scales',
@@ -99,13 +101,14 @@ def test_benchmark_cli_cam_climb(voc_mini_root, tmp_path, monkeypatch):
     )
     result = json.loads((tmp_path / 'cam-climb.json').read_text())
     run = result['cam_climb']
-    assert run['num_classes'] == 2 and max(run['image_hw']) == 64
+    assert run['num_classes'] == [2, 2] and max(run['image_hw']) == 64
+    assert run['num_images'] == 2 and len(set(run['img_paths'])) == 2
     assert run['max_abs_diff'] < 1e-4 and run['max_map_value'] > 0.5 and run['speedup'] > 0
     assert run['map_extractor'] == 'gradcam' and run['climbing']['restriction_mask'] == (
         'per_iteration'
     )
     assert run['gflops_per_image'] > 0
-    for name in ('sequential', 'batched'):
+    for name in ('sequential', 'batched', 'image_batched'):
         stats = run[name]
         assert stats['images_per_s'] > 0 and stats['peak_memory_mb'] > 0
         assert 0 < stats['fraction_of_matmul'] and stats['gflop_per_s'] > 0

@@ -25,6 +25,10 @@ per-pair terms, the gradient step is normalised and clamped per pair, and the AM
 of the compensation branch take their statistics per pair (:func:`amm_group_size`), so the
 result equals climbing each class alone (:func:`climb_class_map`) up to float rounding.
 ``chunk_size`` bounds the classes per batch (memory).
+
+:func:`climb_pair_maps` is the general form: any list of (image/flip pair, class) items of one
+size, so the present classes of *several* images of the same size (most VOC images are 500 x
+375 or 375 x 500) climb in one batch; :func:`climb_class_maps` is its one-image case.
 """
 
 from collections.abc import Sequence
@@ -92,19 +96,86 @@ def climb_class_maps(
     Returns:
         Tensor: (K, h', w') accumulated maps at the model's CAM resolution (detached).
     """
+    if x.dim() != 4 or x.size(0) != 2:
+        raise ValueError(f'x must be an image/flip pair (2, 3, h, w), got {tuple(x.shape)}')
+    classes = [int(c) for c in classes]
+    if not classes:
+        raise ValueError('classes is empty')
+    return climb_pair_maps(
+        model,
+        x[None].expand(len(classes), *x.shape),
+        classes,
+        branch=branch,
+        iters=iters,
+        step=step,
+        lam=lam,
+        mask_thr=mask_thr,
+        multiplier=multiplier,
+        branch_only=branch_only,
+        map_extractor=map_extractor,
+        restriction_mask=restriction_mask,
+        chunk_size=chunk_size,
+    )
+
+
+def climb_pair_maps(
+    model: nn.Module,
+    pairs: torch.Tensor,
+    classes: Sequence[int],
+    branch: int = 0,
+    iters: int = 27,
+    step: float = 0.08,
+    lam: float = 7.0,
+    mask_thr: float = 0.5,
+    multiplier: float = 2.0,
+    branch_only: bool = True,
+    map_extractor: str = 'cam',
+    restriction_mask: str = 'cumulative',
+    chunk_size: Optional[int] = None,
+) -> torch.Tensor:
+    """Accumulated CAMs of (image/flip pair, class) items, climbed together.
+
+    Item ``j`` climbs its own copy of ``pairs[j]`` for ``classes[j]``; the pairs may come
+    from different images (of one size, at one scale). Each item's result equals climbing it
+    alone (:func:`climb_class_map`) up to float rounding: objectives, steps, clamps,
+    restriction masks and the AMM / BN statistics are all per pair.
+
+    Args:
+        model (nn.Module): Has ``cams(inputs) -> tuple[Tensor]`` (raw CAMs per branch).
+        pairs (Tensor): Normalised image/flip pairs, (P, 2, 3, h, w).
+        classes (Sequence[int]): 0-based foreground class of each pair, length P.
+        chunk_size (int, optional): At most this many items per batch (``2 * chunk_size``
+            images); None climbs all items in one batch; 1 is the sequential loop.
+        branch (int): Branch to climb and accumulate (:func:`climb_class_maps`).
+        iters (int): Iterations (maps accumulated).
+        step (float): Step size of the normalised gradient ascent.
+        lam (float): Weight of the restriction term.
+        mask_thr (float): Threshold of the restriction mask on ``A_t / max A_t``.
+        multiplier (float): Factor of each accumulated map.
+        branch_only (bool): Run only the climbed branch (see :func:`climb_class_maps`).
+        map_extractor (str): ``'gradcam'`` or ``'cam'`` (see :func:`climb_class_maps`).
+        restriction_mask (str): ``'per_iteration'`` or ``'cumulative'``.
+
+    Returns:
+        Tensor: (P, h', w') accumulated maps at the model's CAM resolution (detached).
+    """
     if iters < 1:
         raise ValueError(f'iters must be >= 1, got {iters}')
     check_choice('map_extractor', map_extractor, MAP_EXTRACTORS)
     check_choice('restriction_mask', restriction_mask, RESTRICTION_MASKS)
     if chunk_size is not None and (not isinstance(chunk_size, int) or chunk_size < 1):
         raise ValueError(f'chunk_size must be a positive int or None, got {chunk_size!r}')
-    if x.dim() != 4 or x.size(0) != 2:
-        raise ValueError(f'x must be an image/flip pair (2, 3, h, w), got {tuple(x.shape)}')
+    if pairs.dim() != 5 or pairs.size(1) != 2:
+        raise ValueError(
+            f'pairs must be image/flip pairs (P, 2, 3, h, w), got {tuple(pairs.shape)}'
+        )
     classes = [int(c) for c in classes]
+    if len(classes) != pairs.size(0):
+        raise ValueError(f'{len(classes)} classes for {pairs.size(0)} pairs')
     if not classes:
         raise ValueError('classes is empty')
     pos = (
-        positive_weight_counts(model, branch, classes).to(x.device)
+        positive_weight_counts(model, branch, classes).to(pairs.device)
         if map_extractor == 'gradcam'
         else None
     )
@@ -115,7 +186,7 @@ def climb_class_maps(
             out.append(
                 _climb_chunk(
                     model,
-                    x,
+                    pairs[start : start + chunk],
                     classes[start : start + chunk],
                     None if pos is None else pos[start : start + chunk],
                     branch=branch,
@@ -134,7 +205,7 @@ def climb_class_maps(
 
 def _climb_chunk(
     model: nn.Module,
-    x: torch.Tensor,
+    pairs: torch.Tensor,
     classes: list,
     pos: Optional[torch.Tensor],
     branch: int,
@@ -147,11 +218,11 @@ def _climb_chunk(
     map_extractor: str,
     restriction_mask: str,
 ) -> torch.Tensor:
-    """One batch of :func:`climb_class_maps`: (K, h', w')."""
+    """One batch of :func:`climb_pair_maps`: (K, h', w')."""
     k = len(classes)
-    xb = x.detach().repeat(k, 1, 1, 1)  # pair j = images 2j, 2j + 1
-    cls = torch.as_tensor(classes, dtype=torch.long, device=x.device)
-    idx = torch.arange(k, device=x.device)
+    xb = pairs.detach().reshape(2 * k, *pairs.shape[2:]).clone()  # pair j = images 2j, 2j + 1
+    cls = torch.as_tensor(classes, dtype=torch.long, device=pairs.device)
+    idx = torch.arange(k, device=pairs.device)
     acc = init = mask = None
     with torch.enable_grad():
         for t in range(iters):

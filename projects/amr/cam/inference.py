@@ -19,6 +19,11 @@ Three switches choose between the released computation and the project's earlier
   then normalised) or ``'torch'`` (torch bicubic in float, antialiased when shrinking).
 * ``restriction_mask`` (a ``climbing`` key): ``'per_iteration'`` (released AMR) or
   ``'cumulative'`` (AdvCAM).
+
+:func:`infer_cams_batch` runs several images of one size together: at every scale their
+pairs form one batch (the AMM gates and batch-statistics BN pool per pair), and with climbing
+all (image, present class) items climb in one batch. Each image's result equals
+:func:`infer_cams` on it alone up to float rounding.
 """
 
 import math
@@ -32,7 +37,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 from PIL import Image
 
-from .adversarial_climbing import climb_class_maps
+from ..models.plugins.amm import amm_group_size
+from .adversarial_climbing import climb_pair_maps
 from .map_extractors import (
     MAP_EXTRACTORS,
     RESIZES,
@@ -169,7 +175,7 @@ def infer_cams(
         branch_weights (Sequence[float], optional): Fusion weights of the branches;
             default equal weights summing to 1 (0.5/0.5 for AMR, 1.0 for one branch).
         climbing (dict, optional): Anti-adversarial climbing settings, None for plain CAMs:
-            kwargs of :func:`climb_class_maps` (``iters``, ``step``, ``lam``, ``mask_thr``,
+            kwargs of :func:`climb_pair_maps` (``iters``, ``step``, ``lam``, ``mask_thr``,
             ``multiplier``, ``branch_only``, ``restriction_mask``, ``chunk_size``), plus
             ``half_iters_scales`` (scales climbed ``iters // 2`` times, default ``(0.5,)``,
             the released quirk) and ``batched`` (default True: all present classes climb
@@ -197,77 +203,161 @@ def infer_cams(
         dict: ``keys`` (K,) int64, ``cam`` (K, ceil(H/4), ceil(W/4)) and ``high_res``
         (K, H, W) float32 (or float16), max-normalised per class then fused.
     """
-    check_choice('map_extractor', map_extractor, MAP_EXTRACTORS)
-    check_choice('resize', resize, RESIZES)
-    if climbing is not None:
-        check_climbing(climbing)
-    device = model_device(model)
-    mean, std, to_rgb = normalisation_of(model)
-    mean, std = mean.to(device), std.to(device)
+    return infer_cams_batch(
+        model,
+        [img],
+        [keys],
+        scales=scales,
+        branch_weights=branch_weights,
+        climbing=climbing,
+        output_stride=output_stride,
+        cam_stride=cam_stride,
+        fp16=fp16,
+        map_extractor=map_extractor,
+        resize=resize,
+    )[0]
+
+
+def _as_chw(img: Union[np.ndarray, torch.Tensor], to_rgb: bool, device) -> torch.Tensor:
+    """A (3, H, W) float32 0..255 tensor in the model's channel order, on ``device``."""
     if isinstance(img, np.ndarray):
         if img.ndim != 3 or img.shape[2] != 3:
             raise ValueError(f'expected an H x W x 3 image, got {img.shape}')
         if to_rgb:
             img = img[..., ::-1]
         img = torch.from_numpy(np.ascontiguousarray(img)).permute(2, 0, 1)
-    img = img.to(device=device, dtype=torch.float32)
-    _, H, W = img.shape
-    keys_np = np.asarray(sorted({int(k) for k in keys}), dtype=np.int64)
-    K = keys_np.size
+    return img.to(device=device, dtype=torch.float32)
+
+
+def infer_cams_batch(
+    model: nn.Module,
+    imgs: Sequence[Union[np.ndarray, torch.Tensor]],
+    keys_list: Sequence[Sequence[int]],
+    scales: Sequence[float] = DEFAULT_SCALES,
+    branch_weights: Optional[Sequence[float]] = None,
+    climbing: Optional[dict] = None,
+    output_stride: int = 16,
+    cam_stride: int = 4,
+    fp16: bool = False,
+    map_extractor: str = 'cam',
+    resize: str = 'torch',
+) -> list:
+    """:func:`infer_cams` of several images of one size, computed together.
+
+    At every scale the image/flip pairs of all images (with at least one class) form one
+    batch of ``2 N`` images; with climbing, every (image, present class) item climbs in one
+    batch of its own pair (``climbing.chunk_size`` items at a time). The AMM gates and the
+    batch-statistics BN of the compensation branch pool per pair (:func:`amm_group_size`), so
+    no image sees another: each result equals :func:`infer_cams` of that image alone up to
+    float rounding.
+
+    Args:
+        model (nn.Module): The CAM model (see :func:`infer_cams`).
+        imgs (Sequence): Images of one size (see :func:`infer_cams`'s ``img``).
+        keys_list (Sequence[Sequence[int]]): Present classes of each image.
+        scales (Sequence[float]): Image scales.
+        branch_weights (Sequence[float], optional): Fusion weights of the branches.
+        climbing (dict, optional): Climbing settings; ``chunk_size`` counts (image, class)
+            items here.
+        output_stride (int): The model's CAM stride.
+        cam_stride (int): Stride of ``cam``.
+        fp16 (bool): Store the maps as float16.
+        map_extractor (str): ``'gradcam'`` or ``'cam'``.
+        resize (str): ``'pil'`` or ``'torch'``.
+
+    Returns:
+        list[dict]: One :func:`infer_cams` dict per image, in order.
+
+    Raises:
+        ValueError: The images differ in size, or ``keys_list`` has another length.
+    """
+    check_choice('map_extractor', map_extractor, MAP_EXTRACTORS)
+    check_choice('resize', resize, RESIZES)
+    if climbing is not None:
+        check_climbing(climbing)
+    if len(imgs) != len(keys_list):
+        raise ValueError(f'{len(keys_list)} key lists for {len(imgs)} images')
+    if not imgs:
+        return []
+    device = model_device(model)
+    mean, std, to_rgb = normalisation_of(model)
+    mean, std = mean.to(device), std.to(device)
+    tensors = [_as_chw(img, to_rgb, device) for img in imgs]
+    sizes = sorted({tuple(t.shape[1:]) for t in tensors})
+    if len(sizes) != 1:
+        raise ValueError(f'infer_cams_batch needs images of one size, got sizes (h, w) {sizes}')
+    H, W = sizes[0]
+    keys_np = [np.asarray(sorted({int(k) for k in keys}), dtype=np.int64) for keys in keys_list]
     size4 = (math.ceil(H / cam_stride), math.ceil(W / cam_stride))
     size_up = (
         output_stride * math.ceil(H / output_stride),
         output_stride * math.ceil(W / output_stride),
     )
     dtype = np.float16 if fp16 else np.float32
-    if K == 0:
-        return dict(
-            keys=keys_np, cam=np.zeros((0, *size4), dtype), high_res=np.zeros((0, H, W), dtype)
-        )
-    keys_t = torch.as_tensor(keys_np, device=device)
+    results = [
+        dict(keys=k, cam=np.zeros((0, *size4), dtype), high_res=np.zeros((0, H, W), dtype))
+        for k in keys_np
+    ]
+    active = [i for i, k in enumerate(keys_np) if k.size]
+    if not active:
+        return results
+    keys_t = [torch.as_tensor(keys_np[i], device=device) for i in active]
     pos_weights: dict = {}
 
-    def pos_of(branch: int) -> Optional[torch.Tensor]:
+    def pos_of(branch: int, a: int) -> Optional[torch.Tensor]:
         if map_extractor != 'gradcam':
             return None
-        if branch not in pos_weights:
-            pos_weights[branch] = positive_weight_counts(model, branch, keys_np).to(device)
-        return pos_weights[branch]
+        if (branch, a) not in pos_weights:
+            pos_weights[branch, a] = positive_weight_counts(model, branch, keys_np[active[a]]).to(
+                device
+            )
+        return pos_weights[branch, a]
 
-    cam_sums: list = []
-    hr_sums: list = []
+    # one pair alone keeps the whole-batch statistics path (bit-identical to a batch of 2)
+    group = 2 if len(active) > 1 else None
+    cam_sums: list = [[] for _ in active]
+    hr_sums: list = [[] for _ in active]
     for scale in sorted(float(s) for s in scales):
-        x = _scaled_batch(img, scale, mean, std, resize)
+        pairs = torch.stack([_scaled_batch(tensors[i], scale, mean, std, resize) for i in active])
         if climbing is None:
-            with torch.inference_mode():
+            with torch.inference_mode(), amm_group_size(model, group):
+                cams = model.cams(pairs.flatten(0, 1))
                 maps = [
-                    _pair_map(c, keys_t, map_extractor, pos_of(b))
-                    for b, c in enumerate(model.cams(x))
+                    [
+                        _pair_map(c[2 * a : 2 * a + 2], keys_t[a], map_extractor, pos_of(b, a))
+                        for b, c in enumerate(cams)
+                    ]
+                    for a in range(len(active))
                 ]
         else:
-            maps = _climbed_maps(model, x, keys_np, scale, climbing, map_extractor)
-        for b, m in enumerate(maps):
-            m = m[None].float()
-            c4 = F.interpolate(m, size4, mode='bilinear', align_corners=False)[0]
-            hr = F.interpolate(m, size_up, mode='bilinear', align_corners=False)[0, :, :H, :W]
-            if b == len(cam_sums):
-                cam_sums.append(c4)
-                hr_sums.append(hr)
-            else:
-                cam_sums[b] = cam_sums[b] + c4
-                hr_sums[b] = hr_sums[b] + hr
+            maps = _climbed_maps(
+                model, pairs, [keys_np[i] for i in active], scale, climbing, map_extractor
+            )
+        for a, per_branch in enumerate(maps):
+            for b, m in enumerate(per_branch):
+                m = m[None].float()
+                c4 = F.interpolate(m, size4, mode='bilinear', align_corners=False)[0]
+                hr = F.interpolate(m, size_up, mode='bilinear', align_corners=False)[0, :, :H, :W]
+                if b == len(cam_sums[a]):
+                    cam_sums[a].append(c4)
+                    hr_sums[a].append(hr)
+                else:
+                    cam_sums[a][b] = cam_sums[a][b] + c4
+                    hr_sums[a][b] = hr_sums[a][b] + hr
 
-    n = len(cam_sums)
+    n = len(cam_sums[0])
     weights = [1.0 / n] * n if branch_weights is None else [float(w) for w in branch_weights]
     if len(weights) != n:
         raise ValueError(f'{len(weights)} branch weights for a model with {n} branches')
-    cam = sum(w * _max_norm(c) for w, c in zip(weights, cam_sums))
-    high_res = sum(w * _max_norm(h) for w, h in zip(weights, hr_sums))
-    return dict(
-        keys=keys_np,
-        cam=cam.cpu().numpy().astype(dtype),
-        high_res=high_res.cpu().numpy().astype(dtype),
-    )
+    for a, i in enumerate(active):
+        cam = sum(w * _max_norm(c) for w, c in zip(weights, cam_sums[a]))
+        high_res = sum(w * _max_norm(h) for w, h in zip(weights, hr_sums[a]))
+        results[i] = dict(
+            keys=keys_np[i],
+            cam=cam.cpu().numpy().astype(dtype),
+            high_res=high_res.cpu().numpy().astype(dtype),
+        )
+    return results
 
 
 def check_climbing(climbing: dict) -> None:
@@ -288,17 +378,26 @@ def check_climbing(climbing: dict) -> None:
 
 def _climbed_maps(
     model: nn.Module,
-    x: torch.Tensor,
-    keys: np.ndarray,
+    pairs: torch.Tensor,
+    keys: Sequence[np.ndarray],
     scale: float,
     climbing: dict,
     map_extractor: str = 'cam',
 ) -> list:
-    """Per branch, the climbing accumulations of every key stacked: [(K, h, w), ...]."""
+    """Climbing accumulations per image and branch: ``[[(K_i, h, w) per branch] per image]``.
+
+    Args:
+        model (nn.Module): The CAM model.
+        pairs (Tensor): The image/flip pair of every image, (N, 2, 3, h, w).
+        keys (Sequence[np.ndarray]): Present classes of each image (non-empty).
+        scale (float): The pairs' scale (``half_iters_scales`` climb ``iters // 2``).
+        climbing (dict): Climbing settings (see :func:`infer_cams`).
+        map_extractor (str): ``'gradcam'`` or ``'cam'``.
+    """
     num_branches = getattr(model, 'num_branches', None)
     if num_branches is None:
         with torch.inference_mode():
-            num_branches = len(model.cams(x))
+            num_branches = len(model.cams(pairs[0]))
     cfg = dict(climbing)
     half_scales = cfg.pop('half_iters_scales', (0.5,))
     iters = int(cfg.pop('iters', 27))
@@ -308,11 +407,14 @@ def _climbed_maps(
         chunk_size = 1
     if any(abs(scale - s) < 1e-6 for s in half_scales):
         iters = iters // 2
-    return [
-        climb_class_maps(
+    owner = [a for a, k in enumerate(keys) for _ in range(k.size)]
+    classes = [int(c) for k in keys for c in k]
+    item_pairs = pairs[torch.as_tensor(owner, device=pairs.device)]
+    per_branch = [
+        climb_pair_maps(
             model,
-            x,
-            keys.tolist(),
+            item_pairs,
+            classes,
             branch=b,
             iters=iters,
             map_extractor=map_extractor,
@@ -321,3 +423,5 @@ def _climbed_maps(
         )
         for b in range(num_branches)
     ]
+    bounds = np.cumsum([0] + [k.size for k in keys])
+    return [[m[bounds[a] : bounds[a + 1]] for m in per_branch] for a in range(len(keys))]

@@ -91,6 +91,8 @@ class PseudoLabelHook(Hook):
             (ReLU(CAM)). Defaults to ``'cam'``.
         resize (str): ``'pil'`` (the released uint8 PIL bicubic pyramid) or ``'torch'``.
             Defaults to ``'torch'``.
+        images_per_batch (int): Same-size images whose CAMs (and climbing) are computed in
+            one batch; equal maps, a GPU speed-up. Defaults to 1.
     """
 
     priority = 'LOW'
@@ -114,6 +116,7 @@ class PseudoLabelHook(Hook):
         log_interval: int = 20,
         map_extractor: str = 'cam',
         resize: str = 'torch',
+        images_per_batch: int = 1,
     ) -> None:
         self.dataset = dataset
         self.out_dir = out_dir
@@ -133,6 +136,7 @@ class PseudoLabelHook(Hook):
             log_interval=log_interval,
             map_extractor=map_extractor,
             resize=resize,
+            images_per_batch=images_per_batch,
         )
         self.last_result: Optional[dict] = None
 
