@@ -25,7 +25,10 @@ randomness = dict(seed=0)
 # rescaling (resize='pil'), Grad-CAM maps (map_extractor='gradcam'), anti-adversarial
 # climbing on both branches (27 iterations, 13 at scale 0.5, step 0.08, lambda 7, mask 0.5
 # rebuilt every iteration; about 100-150x the cost of plain CAMs; all present classes of an
-# image climb in one batch, batched=False for the released one-by-one loop, same maps),
+# image climb in one batch, batched=False for the released one-by-one loop, same maps; and
+# 4 same-size images go together, images_per_batch=1 for one at a time, same maps again;
+# chunk_size=4 (image, class) items, i.e. 8 images of a pyramid level per pass, bounds the
+# memory -- not yet measured on a GPU: lower it on an out-of-memory error),
 # per-class max-normalisation, 0.5/0.5 fusion, background 0.20, IR labels from fg 0.60 /
 # bg 0.33 + CRF. Set custom_hooks.0.climbing=None for no climbing, and map_extractor='cam',
 # resize='torch', climbing.restriction_mask='cumulative' for the project's earlier CAMs.
@@ -41,8 +44,9 @@ custom_hooks = [
             mask_thr=0.5,
             restriction_mask='per_iteration',
             batched=True,
-            chunk_size=None,
+            chunk_size=4,
         ),
+        images_per_batch=4,
         map_extractor='gradcam',
         resize='pil',
         branch_weights=(0.5, 0.5),

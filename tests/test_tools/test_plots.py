@@ -48,3 +48,28 @@ def test_plot_branch_seeds(tmp_path):
     assert out.read_bytes()[:4] == b'\x89PNG'
     with pytest.raises(KeyError, match='ref.json'):
         plot_branch_seeds.main([ref, '--out', str(out)])
+
+
+def test_seed_table(tmp_path):
+    """Mean +- sample std per group, a column per figure, a dash where a group has none."""
+    import seed_table
+
+    a = _run(tmp_path / 'a.json', 6, 24.0)
+    b = _run(tmp_path / 'b.json', 6, 26.0)
+    amr = tmp_path / 'amr.json'
+    seeds = {b_: dict(mIoU=v, mFP=40.0, mFN=30.0) for b_, v in zip(seed_table.BRANCHES, (1, 2, 3))}
+    amr.write_text(json.dumps(dict(seeds=seeds, val={})))
+    out = tmp_path / 't.md'
+    table = seed_table.main(['--group', f'cam={a},{b}', '--group', f'amr={amr}', '--out', str(out)])
+    lines = table.splitlines()
+    header = [c.strip() for c in lines[0].strip('|').split('|')]
+    cam = [c.strip() for c in lines[2].strip('|').split('|')]
+    row = dict(zip(header, cam))
+    assert row['seed'] == '25.00 ± 1.41 (2 runs)' and row['val mAP (last)'].startswith('36.00 ±')
+    amr_row = dict(zip(header, [c.strip() for c in lines[3].strip('|').split('|')]))
+    assert amr_row['fused seed'] == '3.00 (1 run)' and amr_row['seed'] == '–'
+    assert out.read_text() == table
+    bad = tmp_path / 'bad.json'
+    bad.write_text('{"val": {}}')
+    with pytest.raises(SystemExit, match='bad.json'):
+        seed_table.main(['--group', f'x={bad}'])
