@@ -21,13 +21,14 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 import torch  # noqa: E402
 from mmengine.config import Config, DictAction  # noqa: E402
-from mmengine.dist import get_dist_info, init_dist  # noqa: E402
+from mmengine.dist import get_dist_info  # noqa: E402
 from mmengine.logging import MMLogger  # noqa: E402
 from mmengine.registry import MODELS, init_default_scope  # noqa: E402
 from mmengine.runner import load_checkpoint  # noqa: E402
 
 from projects.amr.cam.generate import generate_pseudo_labels  # noqa: E402
 from projects.amr.engine.hooks import build_cam_dataset, eval_sources  # noqa: E402
+from projects.amr.utils.launch import init_tool_dist  # noqa: E402
 
 HOOK_KEYS = (
     'bg_threshold',
@@ -132,8 +133,7 @@ def main(argv=None) -> dict:
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
-    if args.launcher != 'none':
-        init_dist(args.launcher, backend='nccl' if torch.cuda.is_available() else 'gloo')
+    init_tool_dist(args.launcher)
     rank, _ = get_dist_info()
     init_default_scope(cfg.get('default_scope', 'mmpretrain'))
     logger = MMLogger.get_instance('make_cam', log_level='INFO')

@@ -35,7 +35,6 @@ def parse_args(argv=None):
 
 def main(argv=None) -> dict:
     import torch
-    from mmengine.dist import init_dist
     from mmengine.logging import MMLogger
     from mmengine.registry import init_default_scope
     from mmengine.runner import load_checkpoint
@@ -43,17 +42,14 @@ def main(argv=None) -> dict:
     import projects.amr  # noqa: F401
     from projects.amr.engine.hooks.random_walk_hook import RandomWalkHook, run_random_walk
     from projects.amr.utils import resolve_work_dir
+    from projects.amr.utils.launch import init_tool_dist
 
     args = parse_args(argv)
     cfg = Config.fromfile(args.config)
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
     resolve_work_dir(cfg, args.config, args.work_dir)
-    if args.launcher == 'pytorch':
-        if torch.cuda.is_available():
-            init_dist('pytorch')
-        else:
-            torch.distributed.init_process_group(backend='gloo')
+    init_tool_dist(args.launcher)
     init_default_scope(cfg.get('default_scope', 'mmpretrain'))
     from mmpretrain.registry import MODELS
 

@@ -1,7 +1,8 @@
 """Run the whole pipeline (spotlight -> AMR -> IRN -> DeepLabV2) from a pipeline config.
 
 Examples:
-    python tools/run_pipeline.py configs/pipelines/amr_lite0_voc12mini.py
+    python tools/run_pipeline.py configs/pipelines/amr_lite0_voc12mini.py  # the CPU default
+    python tools/run_pipeline.py configs/pipelines/amr_lite0_faithful_voc12mini.py  # released
     python tools/run_pipeline.py configs/pipelines/amr_r50_voc12aug.py --launcher pytorch --gpus 8
 """
 

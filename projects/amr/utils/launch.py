@@ -20,6 +20,15 @@ def setup_distributed(cfg: Config, launcher: str) -> None:
     cfg.launcher = launcher
     if launcher == 'none' or torch.cuda.is_available():
         return
+    _init_gloo(launcher)
+    cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})['backend'] = 'gloo'
+    wrapper = dict(cfg.get('model_wrapper_cfg') or dict(type='MMDistributedDataParallel'))
+    wrapper.update(device_ids=None, broadcast_buffers=False)
+    cfg.model_wrapper_cfg = wrapper
+
+
+def _init_gloo(launcher: str) -> None:
+    """The gloo process group of a CPU-only machine (``launcher`` must be ``'pytorch'``)."""
     if launcher != 'pytorch':
         raise RuntimeError(
             f'launcher {launcher!r} needs CUDA; on CPU use --launcher pytorch '
@@ -27,10 +36,23 @@ def setup_distributed(cfg: Config, launcher: str) -> None:
         )
     if not torch_dist.is_initialized():
         torch_dist.init_process_group(backend='gloo')
-    cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})['backend'] = 'gloo'
-    wrapper = dict(cfg.get('model_wrapper_cfg') or dict(type='MMDistributedDataParallel'))
-    wrapper.update(device_ids=None, broadcast_buffers=False)
-    cfg.model_wrapper_cfg = wrapper
+
+
+def init_tool_dist(launcher: str) -> None:
+    """Process group of a runner-less tool (``make_cam``, ``make_sem_seg``) under ``launcher``.
+
+    With CUDA: mmengine's ``init_dist`` (NCCL). Without: gloo, created here, because
+    ``init_dist('pytorch')`` calls ``torch.cuda.set_device`` and fails on CPU-only machines
+    (see :func:`setup_distributed`). ``'none'`` does nothing.
+    """
+    if launcher == 'none':
+        return
+    if torch.cuda.is_available():
+        from mmengine.dist import init_dist
+
+        init_dist(launcher, backend='nccl')
+    else:
+        _init_gloo(launcher)
 
 
 def resolve_work_dir(cfg: Config, config_path: str, work_dir: Optional[str]) -> None:

@@ -1,0 +1,30 @@
+# The whole pipeline on CPU with the released recipe: EfficientNet-Lite0 stages on the real
+# 500-image voc-mini subset (../shared/data/voc-mini), stage-1 config and AMR as released
+# (compensation branch from ImageNet). The CPU default is amr_lite0_voc12mini.py.
+# Run: python tools/run_pipeline.py configs/pipelines/amr_lite0_faithful_voc12mini.py
+description = (
+    'EfficientNet-Lite0, voc-mini (320 train_aug / 170 train / 180 val real VOC '
+    'images), CPU, released AMR recipe. A small-scale run, not a reproduction of the paper.'
+)
+segmentation_stage = 'deeplabv2'
+stages = [
+    dict(name='cam', config='configs/amr/cam_lite0_1xb8-6e_voc12mini-320x320.py'),
+    dict(
+        name='amr',
+        config='configs/amr/amr_lite0_1xb8-6e_voc12mini-320x320.py',
+        cfg_options={'model.spotlight_checkpoint': '{cam_checkpoint}'},
+    ),
+    dict(
+        name='irn',
+        config='configs/irn/irn_lite0_1xb8-3e_voc12mini-320x320.py',
+        cfg_options={
+            'custom_hooks.0.cam_dir': '{amr}/cams',
+            'train_dataloader.dataset.ir_label_dir': '{amr}/ir_labels',
+        },
+    ),
+    dict(
+        name='deeplabv2',
+        config='configs/deeplabv2/deeplabv2_lite0-d16_1xb4-300i_voc12mini-pseudo-321x321.py',
+        cfg_options={'train_dataloader.dataset.data_prefix.seg_map_path': '{irn}/masks'},
+    ),
+]
