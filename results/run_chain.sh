@@ -4,6 +4,8 @@
 # usage: results/run_chain.sh NAME CONFIG CHECKPOINT
 #   CONFIG      a classifier config with a PseudoLabelHook (its settings: scales, bg threshold,
 #               IR labels); the checkpoint is loaded into the model it builds
+#   NPROC=N     CAMs from N 1-thread processes (torchrun, gloo on CPU; each writes its shard; a
+#               rerun skips the images already written)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 name=$1; cfg=$2; ckpt=$3
@@ -13,7 +15,12 @@ IRN=configs/irn/irn_lite0_1xb8-3e_voc12mini-320x320.py
 SEG=configs/deeplabv2/deeplabv2_lite0-d16_1xb4-300i_voc12mini-pseudo-321x321.py
 mkdir -p $W
 t0=$(date +%s)
-$PY tools/make_cam.py $cfg $ckpt --out-dir $W/cam > $W.cam.log 2>&1
+if [ "${NPROC:-1}" -gt 1 ]; then
+  OMP_NUM_THREADS=1 $PY -m torch.distributed.run --nproc_per_node $NPROC --master_port ${PORT:-29517} \
+      tools/make_cam.py $cfg $ckpt --out-dir $W/cam --launcher pytorch >> $W.cam.log 2>&1
+else
+  $PY tools/make_cam.py $cfg $ckpt --out-dir $W/cam >> $W.cam.log 2>&1
+fi
 t1=$(date +%s)
 $PY tools/train.py $IRN --work-dir $W/irn --cfg-options custom_hooks.0.cam_dir=$W/cam/cams \
     train_dataloader.dataset.ir_label_dir=$W/cam/ir_labels > $W.irn.log 2>&1
