@@ -7,6 +7,8 @@ Examples:
         --climb-classes 3 --climb-iters 3 --repeats 1 --warmup 0
     python tools/benchmark.py configs/amr/amr_lite0_1xb8-6e_voc12mini-320x320.py --what cam-climb \
         --climb-classes 1 --climb-images 4 --climb-iters 3 --repeats 1 --warmup 0
+    python tools/benchmark.py configs/amr/amr_r50_1xb16-8e_voc12aug-512x512.py --what cam-climb \
+        --device cuda --climb-classes 1 --climb-images 8 --climb-precisions tf32 bf16 fp16
     python tools/benchmark.py configs/irn/irn_lite0_1xb8-3e_voc12mini-320x320.py --what irn
     python tools/benchmark.py \
         configs/deeplabv2/deeplabv2_lite0-d16_1xb4-300i_voc12mini-gt-321x321.py --what seg
@@ -15,7 +17,9 @@ Examples:
 climbing, against the straightforward baseline), ``cam-climb`` (CAMs with anti-adversarial
 climbing: the sequential one-class-at-a-time loop against class-batched climbing and, with
 ``--climb-images N``, against climbing the classes of N same-size images in one batch; same
-weights, maps checked equal in the same run),
+weights, maps checked equal in the same run; ``--climb-precisions`` adds the fastest batched
+path at TF32 / bf16 / fp16 against its fp32 maps; the result projects the hours of the full
+train_aug CAM stage from the measured rates),
 ``irn`` (IRN training step, then the boundary map and the random walk of one image) and
 ``seg`` (segmenter training step, then single-scale inference).
 Prints a table and writes JSON (--out). Medians over --repeats after --warmup calls; the
@@ -37,7 +41,9 @@ from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 from projects.amr.benchmark import (  # noqa: E402
+    PRECISIONS,
     cam_benchmark,
+    check_precisions,
     climb_benchmark,
     inference_benchmark,
     matmul_rate,
@@ -180,6 +186,14 @@ def main(argv=None):
         help='--what cam-climb: restriction mask (default the released per-iteration one)',
     )
     parser.add_argument(
+        '--climb-precisions',
+        nargs='+',
+        choices=PRECISIONS,
+        default=None,
+        help='--what cam-climb: also run the fastest batched path at these precisions and '
+        'compare its maps with fp32 (tf32 and fp16: CUDA only; bf16 autocast also on CPU)',
+    )
+    parser.add_argument(
         '--rw-dense',
         action='store_true',
         help='--what irn: also time the released dense random walk and check '
@@ -191,6 +205,12 @@ def main(argv=None):
     parser.add_argument('--out', help='JSON output path')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     args = parser.parse_args(argv)
+    if args.climb_precisions and args.what != 'cam-climb':
+        parser.error('--climb-precisions is a --what cam-climb option')
+    try:
+        check_precisions(args.device, args.climb_precisions or ())
+    except ValueError as exc:
+        parser.error(f'--climb-precisions: {exc}')
 
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
@@ -277,6 +297,11 @@ def main(argv=None):
             chunk_size=args.climb_chunk_size,
         )
         scales = tuple(args.scales) if args.scales else DEFAULT_SCALES
+        # the projection's classes per image: every image of the configured train dataset
+        dataset_classes = [
+            len(np.asarray(dataset.get_data_info(i)['gt_label']).reshape(-1))
+            for i in range(len(dataset))
+        ]
         run = climb_benchmark(
             model,
             imgs,
@@ -287,8 +312,12 @@ def main(argv=None):
             args.warmup,
             map_extractor=args.map_extractor,
             resize=args.resize,
+            precisions=args.climb_precisions or (),
+            dataset_classes=dataset_classes,
+            resized_long_side=args.climb_long_side,
         )
         run['img_paths'] = [info['img_path'] for info in infos]
+        run['projection']['dataset'] = getattr(dataset, 'ann_file', None)
         result['cam_climb'] = run
     result['peak_memory_mb'] = peak_memory_mb(device)
     rates = (rate_before, matmul_rate(device))
@@ -386,6 +415,40 @@ def summary_table(result: dict) -> str:
             rows.append(('image-batched speed-up', f'{c["image_speedup"]:.2f}x'))
         if 'gflops_per_image' in c:
             rows.append(('climbing GFLOPs/image', f'{c["gflops_per_image"]:.1f}'))
+        for prec, st in c.get('precision', {}).items():
+            rows += [
+                (
+                    f'{prec} ({st["path"]}): s / images/s / speed vs fp32',
+                    f'{st["median_s"]:.2f} / {st["images_per_s"]:.4f} / '
+                    f'{st["speedup_vs_fp32"]:.2f}x',
+                ),
+                (
+                    f'{prec} ({st["path"]}): max abs diff vs fp32 (< 1e-3) / peak memory (MiB)',
+                    f'{st["max_abs_diff_vs_fp32"]:.1e} ({st["within_1e-3"]}) / '
+                    f'{st["peak_memory_mb"]:.0f}',
+                ),
+            ]
+        proj = c.get('projection')
+        if proj is not None:
+            rows.append(
+                (
+                    'projection: dataset images / mean classes per image',
+                    f'{proj["dataset_images"]} / {proj["mean_classes_per_image"]:.3f}',
+                )
+            )
+            hours = dict(proj['hours'])
+            for prec, h in proj['precision_hours'].items():
+                hours[f'{c["precision_path"]} at {prec}'] = h
+            for name, h in hours.items():
+                rows.append(
+                    (f'projection: hours for {proj["train_aug_images"]} images, {name}', f'{h:.2f}')
+                )
+            rows.append(
+                (
+                    'projection valid for the full stage',
+                    f'{proj["valid_for_full_stage"]} ({proj["note"]})',
+                )
+            )
     rows.append(('peak memory (MiB)', f'{result["peak_memory_mb"]:.0f}'))
     return '\n'.join(['| figure | value |', '|---|---|'] + [f'| {k} | {v} |' for k, v in rows])
 

@@ -8,7 +8,9 @@ error tail of every step); the exit status is non-zero when any step failed.
   AMR configs, batch 16 at the configs' 512 crop, fp32 and ``--amp``;
 * ``cam_r50``, ``cam_climb_r50``, ``cam_climb_images_r50``: multi-scale CAMs and
   anti-adversarial climbing (``--climb-iters`` reduced) of the AMR ResNet-50 config, the last
-  with 8 one-class images climbed in one batch against one by one;
+  with 8 one-class images climbed in one batch against one by one, then the image-batched
+  path at TF32, bf16 and fp16 against its fp32 maps (``--climb-precisions``; bf16 only on the
+  CPU), and the projected hours of the full train_aug CAM stage;
 * ``irn_r50``: IRN training step, boundary map and sparse random walk of a 500x375 image;
 * ``seg_r101``: the DeepLabV2 ResNet-101 training step (batch 10 at 321) and inference;
 * ``equality``: the AMR Lite0 CAMs of one real voc-mini image (3 classes, 2 scales) and the
@@ -108,6 +110,16 @@ def data_options(cfg: str, out: str, data_root: str) -> list[str]:
     return opts
 
 
+def climb_precisions(device: str) -> list[str]:
+    """``--climb-precisions`` of the climbing steps: TF32, bf16 and fp16 on CUDA, bf16 else.
+
+    TF32 and fp16 autocast are CUDA only (``tools/benchmark.py`` refuses them elsewhere); bf16
+    autocast runs on the CPU too, so the dry run covers the precision path.
+    """
+    precisions = ['tf32', 'bf16', 'fp16'] if device.startswith('cuda') else ['bf16']
+    return ['--climb-precisions', *precisions]
+
+
 def benchmark_steps(device: str, quick: bool) -> dict[str, list[str]]:
     """Step name -> ``tools/benchmark.py`` arguments (data options are added when run)."""
     if quick:
@@ -127,6 +139,7 @@ def benchmark_steps(device: str, quick: bool) -> dict[str, list[str]]:
                 '2',
                 '--climb-images',
                 '2',
+                *climb_precisions(device),
             ],
             'irn': [LITE0_IRN, '--what', 'irn', *base],
             'seg': [LITE0_SEG, '--what', 'seg', *base],
@@ -174,6 +187,7 @@ def benchmark_steps(device: str, quick: bool) -> dict[str, list[str]]:
         '--climb-iters',
         '5',
         '--no-init-weights',
+        *climb_precisions(device),
     ]
     steps['irn_r50'] = [R50_IRN, '--what', 'irn', *base, '--batch-size', '16']
     steps['seg_r101'] = [R101_SEG, '--what', 'seg', *base, '--batch-size', '10']

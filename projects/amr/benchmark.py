@@ -5,12 +5,13 @@ matrix-multiply rate measured in the same process, so achieved FLOP/s can be rea
 fraction of what the hardware does on the easiest kernel.
 """
 
+import contextlib
 import copy
 import math
 import resource
 import statistics
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Optional
 
 import numpy as np
@@ -304,6 +305,165 @@ def peak_memory_since_reset_mb(device: torch.device) -> float:
     return peak_memory_mb(device) if hwm is None else hwm
 
 
+PRECISIONS = ('fp32', 'tf32', 'bf16', 'fp16')
+_AUTOCAST_DTYPES = {'bf16': torch.bfloat16, 'fp16': torch.float16}
+CUDA_ONLY_PRECISIONS = ('tf32', 'fp16')
+TRAIN_AUG_IMAGES = 10582
+FULL_STAGE_ITERS = 27
+
+
+def check_precisions(device: torch.device | str, precisions: Sequence[str]) -> None:
+    """Raise a ValueError for an unknown precision or a CUDA-only one on another device.
+
+    Args:
+        device (torch.device | str): Where the precisions would run.
+        precisions (Sequence[str]): Names from :data:`PRECISIONS`.
+
+    Raises:
+        ValueError: A name is not in :data:`PRECISIONS`, or ``'tf32'`` / ``'fp16'`` is asked
+            for on a device that is not CUDA.
+    """
+    device = torch.device(device)
+    for precision in precisions:
+        if precision not in PRECISIONS:
+            raise ValueError(f'unknown precision {precision!r}; known: {list(PRECISIONS)}')
+        if precision in CUDA_ONLY_PRECISIONS and device.type != 'cuda':
+            raise ValueError(
+                f'precision {precision!r} is CUDA only (TF32 tensor cores / fp16 autocast), '
+                f'not {device.type}; on the CPU use fp32 or bf16'
+            )
+
+
+@contextlib.contextmanager
+def precision_context(device: torch.device | str, precision: str) -> Iterator[None]:
+    """Run the enclosed code, forward and any autograd inside it, at ``precision``.
+
+    ``'fp32'``: strict float32. On CUDA TF32 is switched off for matmuls and cuDNN
+    convolutions (torch's own default lets cuDNN convolutions use TF32); on other devices
+    nothing changes. ``'tf32'`` (CUDA only): float32 tensors, with
+    ``torch.backends.cuda.matmul.allow_tf32`` and ``torch.backends.cudnn.allow_tf32`` True.
+    ``'bf16'`` / ``'fp16'`` (fp16 CUDA only): ``torch.autocast(device.type, dtype)``; a
+    backward pass (``torch.autograd.grad``) inside the block runs in the dtypes autocast
+    chose for the forward. The previous TF32 flags are restored on exit, also after an
+    exception.
+
+    Args:
+        device (torch.device | str): The device the enclosed code runs on.
+        precision (str): One of :data:`PRECISIONS`.
+
+    Yields:
+        None: Inside the block the precision applies.
+
+    Raises:
+        ValueError: See :func:`check_precisions`.
+    """
+    device = torch.device(device)
+    check_precisions(device, [precision])
+    if precision in _AUTOCAST_DTYPES:
+        with torch.autocast(device.type, dtype=_AUTOCAST_DTYPES[precision]):
+            yield
+        return
+    if device.type != 'cuda':
+        yield
+        return
+    matmul, cudnn = torch.backends.cuda.matmul, torch.backends.cudnn
+    previous = (matmul.allow_tf32, cudnn.allow_tf32)
+    allow = precision == 'tf32'
+    matmul.allow_tf32 = allow
+    cudnn.allow_tf32 = allow
+    try:
+        yield
+    finally:
+        matmul.allow_tf32, cudnn.allow_tf32 = previous
+
+
+def climb_projection(
+    run: dict,
+    classes_per_image: Sequence[int],
+    resized_long_side: Optional[int] = None,
+    num_images: int = TRAIN_AUG_IMAGES,
+) -> dict:
+    """Hours of the full train_aug CAM stage at the climbing rates of a benchmark run.
+
+    The released CAM stage climbs every present class of the 10,582 train_aug images at 7
+    scales for 27 iterations, both branches. ``hours = num_images x mean classes per image /
+    items_per_s / 3600`` for every path (and precision) of ``run``, where ``items_per_s`` is
+    (image, class) items per second of that path.
+
+    Args:
+        run (dict): A :func:`climb_benchmark` result (per path ``items_per_s``).
+        classes_per_image (Sequence[int]): Number of present classes of every image of the
+            dataset the benchmark drew its images from (its mean stands for train_aug's).
+        resized_long_side (int, optional): The long side the benchmarked images were
+            resized to, None when they kept their size.
+        num_images (int): Images of the projected stage (train_aug: 10,582).
+
+    Returns:
+        dict: ``dataset_images``, ``mean_classes_per_image``, ``train_aug_images``,
+        ``hours`` (per path), ``precision_hours`` (per precision, its path in
+        ``run['precision_path']``), ``valid_for_full_stage`` (27 iterations, the 7 default
+        scales, images at their own size) and ``note``.
+    """
+    if not classes_per_image:
+        raise ValueError('classes_per_image is empty: no dataset to project from')
+    mean_classes = float(np.mean(classes_per_image))
+    reductions = []
+    iters = run['climbing'].get('iters', FULL_STAGE_ITERS)
+    if iters != FULL_STAGE_ITERS:
+        reductions.append(f'{iters} iterations instead of {FULL_STAGE_ITERS}')
+    if sorted(run['scales']) != sorted(DEFAULT_SCALES):
+        reductions.append(f'scales {run["scales"]} instead of {list(DEFAULT_SCALES)}')
+    if resized_long_side:
+        reductions.append(f'images resized to long side {resized_long_side}')
+    valid = not reductions
+    total_items = num_images * mean_classes
+
+    def hours(items_per_s: float) -> float:
+        return total_items / items_per_s / 3600
+
+    size = 'x'.join(map(str, run['image_hw']))
+    if valid:
+        note = (
+            f'full-stage settings (27 iterations, 7 scales) at the benchmarked image size '
+            f'{size}; train_aug images vary in size (about 500 x 375)'
+        )
+    else:
+        note = (
+            "hours at the benchmark's reduced settings (" + '; '.join(reductions) + f', image '
+            f'{size}), not a projection of the full stage'
+        )
+    return dict(
+        dataset_images=len(classes_per_image),
+        mean_classes_per_image=mean_classes,
+        train_aug_images=num_images,
+        hours={
+            name: hours(run[name]['items_per_s'])
+            for name in ('sequential', 'batched', 'image_batched')
+            if name in run
+        },
+        precision_hours={
+            name: hours(stats['items_per_s']) for name, stats in run.get('precision', {}).items()
+        },
+        valid_for_full_stage=valid,
+        note=note,
+    )
+
+
+def _max_map_diff(a: Sequence[dict], b: Sequence[dict]) -> float:
+    """Largest abs difference of the normalised ``cam`` and ``high_res`` maps of two runs."""
+    return max(
+        max(
+            float(np.abs(x['cam'] - y['cam']).max()),
+            float(np.abs(x['high_res'] - y['high_res']).max()),
+        )
+        for x, y in zip(a, b)
+    )
+
+
+def _finite_maps(res: Sequence[dict]) -> bool:
+    return all(np.isfinite(r['cam']).all() and np.isfinite(r['high_res']).all() for r in res)
+
+
 def climb_benchmark(
     model: torch.nn.Module,
     imgs: Sequence[np.ndarray],
@@ -315,6 +475,9 @@ def climb_benchmark(
     map_extractor: str = 'gradcam',
     resize: str = 'pil',
     count: bool = True,
+    precisions: Sequence[str] = (),
+    dataset_classes: Optional[Sequence[int]] = None,
+    resized_long_side: Optional[int] = None,
 ) -> dict:
     """Climbing CAMs of N same-size images: sequential, class-batched and image-batched.
 
@@ -323,10 +486,16 @@ def climb_benchmark(
     released loop); ``batched`` climbs all classes of an image together, one image after the
     other; with N > 1, ``image_batched`` climbs all (image, class) items of the N images in
     one batch (:func:`infer_cams_batch`; ``chunk_size`` from ``climbing`` bounds both
-    batched paths). Raises unless every path's normalised maps agree with the sequential ones
-    (max abs difference < 1e-4). Peak memory is read per path (:func:`reset_peak_memory`);
-    FLOPs are counted once (every path runs the same convolutions) by torch's dispatcher,
-    which over-counts depthwise-convolution gradients (Lite0).
+    batched paths). These run in strict fp32 (:func:`precision_context`). Raises unless every
+    path's normalised maps agree with the sequential ones (max abs difference < 1e-4). Peak
+    memory is read per path (:func:`reset_peak_memory`); FLOPs are counted once (every path
+    runs the same convolutions) by torch's dispatcher, which over-counts
+    depthwise-convolution gradients (Lite0).
+
+    Each of ``precisions`` other than ``'fp32'`` then runs the fastest batched path
+    (``image_batched`` with N > 1, else ``batched``) under :func:`precision_context`, the whole
+    climbing call (forward and input gradients) inside it; its maps are compared with that
+    path's fp32 maps (a measurement: no equality is asserted).
 
     Args:
         model (torch.nn.Module): The CAM model, in eval mode here.
@@ -339,28 +508,47 @@ def climb_benchmark(
         map_extractor (str): ``'gradcam'`` or ``'cam'``.
         resize (str): ``'pil'`` or ``'torch'``.
         count (bool): Also count FLOPs (one extra run).
+        precisions (Sequence[str]): Precisions of the study (:data:`PRECISIONS`; ``'tf32'``
+            and ``'fp16'`` need CUDA).
+        dataset_classes (Sequence[int], optional): Present classes of every image of the
+            dataset the images come from; with it the result has a ``projection`` of the
+            full train_aug stage (:func:`climb_projection`).
+        resized_long_side (int, optional): The long side the images were resized to (for
+            the projection's validity), None when they kept their size.
 
     Returns:
-        dict: per path (timings, ``images_per_s``, ``peak_memory_mb``, ``gflop_per_s``),
-        ``speedup`` (sequential / batched seconds), ``image_speedup`` (sequential /
-        image-batched, N > 1), ``max_abs_diff``, ``gflops_per_image``, ``flops_source``, the
-        settings.
+        dict: per path (timings, ``images_per_s``, ``items_per_s`` ((image, class) items
+        per second), ``peak_memory_mb``, ``gflop_per_s``), ``speedup`` (sequential /
+        batched seconds), ``image_speedup`` (sequential / image-batched, N > 1),
+        ``max_abs_diff``, ``gflops_per_image``, ``flops_source``, the settings; with
+        ``precisions``: ``precision_path`` and ``precision`` (per precision: timings,
+        ``images_per_s``, ``items_per_s``, ``peak_memory_mb``, ``max_abs_diff_vs_fp32``,
+        ``within_1e-3``, ``speedup_vs_fp32``); with ``dataset_classes``: ``projection``.
+
+    Raises:
+        ValueError: Mismatched inputs, an unknown or unavailable precision (checked before
+            anything runs), or non-finite maps (the precision is named).
+        AssertionError: A fp32 path's maps differ from the sequential ones.
     """
     if len(imgs) != len(keys_list) or not imgs:
         raise ValueError(f'{len(imgs)} images and {len(keys_list)} key lists')
     device = next(model.parameters()).device
+    check_precisions(device, precisions)
     model.eval()
     climbing = dict(climbing or dict(iters=27, step=0.08, lam=7.0, mask_thr=0.5))
     kw = dict(map_extractor=map_extractor, resize=resize)
+    num_items = sum(len({int(c) for c in k}) for k in keys_list)
     out = dict(
         scales=list(scales),
         num_images=len(imgs),
         num_classes=[len(k) for k in keys_list],
+        num_items=num_items,
         keys=[[int(c) for c in k] for k in keys_list],
         image_hw=list(imgs[0].shape[:2]),
         climbing=climbing,
         map_extractor=map_extractor,
         resize=resize,
+        fp32='strict (CUDA: TF32 off for matmuls and cuDNN convolutions)',
     )
 
     def one_by_one(batched: bool) -> list:
@@ -373,17 +561,21 @@ def climb_benchmark(
         cfg = dict(climbing, batched=True)
         return infer_cams_batch(model, imgs, keys_list, scales, climbing=cfg, **kw)
 
-    paths = [('sequential', lambda: one_by_one(False)), ('batched', lambda: one_by_one(True))]
-    if len(imgs) > 1:
-        paths.append(('image_batched', together))
-    outputs = {}
-    for name, run in paths:
+    def measure(run: Callable[[], list], precision: str) -> tuple[dict, list]:
+        """Timings and peak memory of ``run`` at ``precision``; its (last) output."""
+        last: dict = {}
+
+        def call() -> None:
+            with precision_context(device, precision):
+                last['maps'] = run()
+
         sync(device)
         base = _proc_status_mb('VmRSS') if device.type == 'cpu' else None
         resettable = reset_peak_memory(device)
-        stats = time_fn(run, device, repeats, warmup)
+        stats = time_fn(call, device, repeats, warmup)
         stats.update(
             images_per_s=len(imgs) / stats['median_s'],
+            items_per_s=num_items / stats['median_s'],
             peak_memory_mb=peak_memory_since_reset_mb(device),
             peak_memory_source=(
                 'torch.cuda.max_memory_allocated'
@@ -393,25 +585,32 @@ def climb_benchmark(
         )
         if base is not None:
             stats['rss_before_mb'] = base
-        outputs[name] = run()
-        out[name] = stats
-    for name, res in outputs.items():
-        for r in res:
-            if not (np.isfinite(r['cam']).all() and np.isfinite(r['high_res']).all()):
-                raise ValueError(
-                    f'{name} climbing gave non-finite maps: the network overflows (a randomly '
-                    'initialised network in eval mode, without BN statistics?)'
+        if not _finite_maps(last['maps']):
+            raise ValueError(
+                f'{precision} climbing gave non-finite maps: the network overflows'
+                + (
+                    ' (a randomly initialised network in eval mode, without BN statistics?)'
+                    if precision == 'fp32'
+                    else f' in {precision}'
                 )
+            )
+        return stats, last['maps']
+
+    paths = [('sequential', lambda: one_by_one(False)), ('batched', lambda: one_by_one(True))]
+    if len(imgs) > 1:
+        paths.append(('image_batched', together))
+    outputs = {}
+    for name, run in paths:
+        try:
+            out[name], outputs[name] = measure(run, 'fp32')
+        except ValueError as exc:
+            raise ValueError(f'{name}: {exc}') from None
     diff = 0.0
     for name, res in outputs.items():
-        for a, b in zip(outputs['sequential'], res):
-            d = max(
-                float(np.abs(a['cam'] - b['cam']).max()),
-                float(np.abs(a['high_res'] - b['high_res']).max()),
-            )
-            if d >= 1e-4:
-                raise AssertionError(f'{name} climbing differs from the sequential loop by {d}')
-            diff = max(diff, d)
+        d = _max_map_diff(outputs['sequential'], res)
+        if d >= 1e-4:
+            raise AssertionError(f'{name} climbing differs from the sequential loop by {d}')
+        diff = max(diff, d)
     seq_s = out['sequential']['median_s']
     # a map that is zero everywhere makes the equality trivial: report the largest value
     out.update(
@@ -421,6 +620,18 @@ def climb_benchmark(
     )
     if 'image_batched' in out:
         out['image_speedup'] = seq_s / out['image_batched']['median_s']
+    studied = [p for p in dict.fromkeys(precisions) if p != 'fp32']
+    if studied:
+        path_name, path_run = paths[-1]
+        out['precision_path'] = path_name
+        out['precision'] = {}
+        for precision in studied:
+            stats, maps = measure(path_run, precision)
+            d = _max_map_diff(outputs[path_name], maps)
+            stats.update(path=path_name, max_abs_diff_vs_fp32=d)
+            stats['within_1e-3'] = bool(d < 1e-3)
+            stats['speedup_vs_fp32'] = out[path_name]['median_s'] / stats['median_s']
+            out['precision'][precision] = stats
     if count:
         flops = count_dispatch_flops(lambda: one_by_one(True))
         grouped = any(isinstance(m, torch.nn.Conv2d) and m.groups > 1 for m in model.modules())
@@ -431,6 +642,8 @@ def climb_benchmark(
         )
         for name, _ in paths:
             out[name]['gflop_per_s'] = flops / 1e9 / out[name]['median_s']
+    if dataset_classes is not None:
+        out['projection'] = climb_projection(out, dataset_classes, resized_long_side)
     return out
 
 

@@ -80,3 +80,72 @@ def test_climb_benchmark_equal_maps_and_refuses_non_finite():
     model.head.classifier.weight.data.fill_(float('inf'))
     with pytest.raises(ValueError, match='non-finite maps'):
         climb_benchmark(model, [img], [[1, 6]], (1.0,), climbing, count=False)
+
+
+def test_climb_benchmark_bf16_differs_from_fp32_and_projects_the_stage():
+    """bf16 autocast covers the climbing (its maps are not the fp32 ones); the projection."""
+    from projects.amr.benchmark import climb_benchmark
+
+    model = tiny_classifier()
+    img = np.random.default_rng(2).integers(0, 256, (48, 48, 3), dtype=np.uint8)
+    img2 = np.random.default_rng(3).integers(0, 256, (48, 48, 3), dtype=np.uint8)
+    climbing = dict(iters=2, restriction_mask='per_iteration')
+    out = climb_benchmark(
+        model,
+        [img, img2],
+        [[1, 6], [2]],
+        (1.0,),
+        climbing,
+        count=False,
+        precisions=['fp32', 'bf16'],
+        dataset_classes=[1, 2, 1, 2],
+        resized_long_side=48,
+    )
+    assert out['precision_path'] == 'image_batched' and list(out['precision']) == ['bf16']
+    bf16 = out['precision']['bf16']
+    # autocast active: bf16 is not bit-identical to fp32 (a 0 would mean it ran in fp32)
+    assert np.isfinite(bf16['max_abs_diff_vs_fp32']) and bf16['max_abs_diff_vs_fp32'] > 0
+    assert bf16['within_1e-3'] == (bf16['max_abs_diff_vs_fp32'] < 1e-3)
+    assert bf16['images_per_s'] > 0 and bf16['peak_memory_mb'] > 0
+    assert bf16['items_per_s'] == pytest.approx(3 / bf16['median_s'])
+    assert out['num_items'] == 3
+    assert out['batched']['items_per_s'] == pytest.approx(3 / out['batched']['median_s'])
+    proj = out['projection']
+    assert proj['dataset_images'] == 4 and proj['mean_classes_per_image'] == 1.5
+    assert proj['train_aug_images'] == 10582
+    assert set(proj['hours']) == {'sequential', 'batched', 'image_batched'}
+    expected = 10582 * 1.5 / out['image_batched']['items_per_s'] / 3600
+    assert proj['hours']['image_batched'] == pytest.approx(expected)
+    assert proj['precision_hours']['bf16'] > 0
+    # 2 iterations, 1 scale, resized: hours at reduced settings, said so
+    assert not proj['valid_for_full_stage']
+    assert 'reduced' in proj['note'] and 'long side 48' in proj['note']
+
+
+def test_cuda_only_precisions_refused_on_cpu_and_tf32_flags_restored():
+    from projects.amr.benchmark import climb_benchmark, precision_context
+
+    model = tiny_classifier()
+    img = np.random.default_rng(2).integers(0, 256, (32, 32, 3), dtype=np.uint8)
+    for precision in ('tf32', 'fp16'):
+        with pytest.raises(ValueError, match=f'{precision}.*CUDA only'):
+            climb_benchmark(model, [img], [[1]], (1.0,), dict(iters=2), precisions=[precision])
+    with pytest.raises(ValueError, match='unknown precision'):
+        climb_benchmark(model, [img], [[1]], (1.0,), dict(iters=2), precisions=['int8'])
+    # the flags are plain settings: testable without a GPU
+    matmul, cudnn = torch.backends.cuda.matmul, torch.backends.cudnn
+    before = (matmul.allow_tf32, cudnn.allow_tf32)
+    try:
+        matmul.allow_tf32, cudnn.allow_tf32 = False, True  # torch's defaults
+        with precision_context('cuda', 'tf32'):
+            assert matmul.allow_tf32 and cudnn.allow_tf32
+        assert (matmul.allow_tf32, cudnn.allow_tf32) == (False, True)
+        with pytest.raises(RuntimeError), precision_context('cuda', 'fp32'):
+            assert not matmul.allow_tf32 and not cudnn.allow_tf32
+            raise RuntimeError('restored after an exception too')
+        assert (matmul.allow_tf32, cudnn.allow_tf32) == (False, True)
+        with precision_context('cpu', 'bf16'):
+            assert torch.is_autocast_enabled('cpu')
+        assert not torch.is_autocast_enabled('cpu')
+    finally:
+        matmul.allow_tf32, cudnn.allow_tf32 = before

@@ -66,7 +66,8 @@ def test_benchmark_cli_stage(what, config, options, voc_mini_root, tmp_path, mon
 
 
 def test_benchmark_cli_cam_climb(voc_mini_root, tmp_path, monkeypatch):
-    """--what cam-climb: sequential and batched climbing on a real image, equal maps."""
+    """--what cam-climb: sequential and batched climbing on a real image, equal maps; the
+    image-batched path in bf16 against its fp32 maps; the projection of the full stage."""
     from tools.benchmark import main
 
     monkeypatch.chdir(REPO)
@@ -92,6 +93,8 @@ def test_benchmark_cli_cam_climb(voc_mini_root, tmp_path, monkeypatch):
             '1',
             '--warmup',
             '0',
+            '--climb-precisions',
+            'bf16',
             '--work-dir',
             str(tmp_path),
             '--cfg-options',
@@ -112,3 +115,29 @@ def test_benchmark_cli_cam_climb(voc_mini_root, tmp_path, monkeypatch):
         stats = run[name]
         assert stats['images_per_s'] > 0 and stats['peak_memory_mb'] > 0
         assert 0 < stats['fraction_of_matmul'] and stats['gflop_per_s'] > 0
+    bf16 = run['precision']['bf16']
+    assert run['precision_path'] == 'image_batched' and bf16['max_abs_diff_vs_fp32'] > 0
+    proj = run['projection']
+    assert proj['dataset_images'] > 2 and 1 <= proj['mean_classes_per_image'] < 4
+    assert set(proj['hours']) == {'sequential', 'batched', 'image_batched'}
+    assert proj['precision_hours']['bf16'] > 0 and not proj['valid_for_full_stage']
+    assert proj['dataset'].endswith('.txt')
+
+
+def test_benchmark_cli_refuses_cuda_only_precision_on_cpu(capsys):
+    from tools.benchmark import main
+
+    with pytest.raises(SystemExit):
+        main(
+            [
+                'configs/amr/amr_lite0_1xb8-6e_voc12mini-320x320.py',
+                '--what',
+                'cam-climb',
+                '--device',
+                'cpu',
+                '--climb-precisions',
+                'bf16',
+                'tf32',
+            ]
+        )
+    assert "'tf32' is CUDA only" in capsys.readouterr().err

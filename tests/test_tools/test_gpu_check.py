@@ -28,6 +28,16 @@ def test_stage_options_fit_each_stage_of_the_pipeline():
     assert set(full) == {f'{s}_dataloader.dataset.data_root' for s in ('train', 'val', 'test')}
 
 
+def test_climbing_steps_study_precisions_the_device_has():
+    """TF32 / bf16 / fp16 on CUDA; on the CPU (dry run) bf16 only, which the CPU runs."""
+    full = gpu_check.benchmark_steps('cuda', quick=False)['cam_climb_images_r50']
+    assert full[full.index('--climb-precisions') + 1 :][:3] == ['tf32', 'bf16', 'fp16']
+    for quick, step in ((False, 'cam_climb_images_r50'), (True, 'cam_climb')):
+        args = gpu_check.benchmark_steps('cpu', quick)[step]
+        assert args[args.index('--climb-precisions') + 1 :] == ['bf16']
+        assert args[args.index('--device') + 1] == 'cpu'
+
+
 def test_data_options_keep_r50_offline(voc_mini_root):
     data_root = osp.dirname(osp.dirname(voc_mini_root))
     opts = gpu_check.data_options(gpu_check.R50_AMR, '/out', data_root)
