@@ -416,6 +416,9 @@ def summary_table(result: dict) -> str:
         if 'gflops_per_image' in c:
             rows.append(('climbing GFLOPs/image', f'{c["gflops_per_image"]:.1f}'))
         for prec, st in c.get('precision', {}).items():
+            if 'error' in st:
+                rows.append((f'{prec} ({st["path"]})', f'failed: {st["error"]}'))
+                continue
             rows += [
                 (
                     f'{prec} ({st["path"]}): s / images/s / speed vs fp32',

@@ -442,7 +442,9 @@ def climb_projection(
             if name in run
         },
         precision_hours={
-            name: hours(stats['items_per_s']) for name, stats in run.get('precision', {}).items()
+            name: hours(stats['items_per_s'])
+            for name, stats in run.get('precision', {}).items()
+            if 'items_per_s' in stats
         },
         valid_for_full_stage=valid,
         note=note,
@@ -527,7 +529,8 @@ def climb_benchmark(
 
     Raises:
         ValueError: Mismatched inputs, an unknown or unavailable precision (checked before
-            anything runs), or non-finite maps (the precision is named).
+            anything runs), or non-finite fp32 maps (non-finite maps of a studied precision
+            are recorded as its ``error`` instead).
         AssertionError: A fp32 path's maps differ from the sequential ones.
     """
     if len(imgs) != len(keys_list) or not imgs:
@@ -626,7 +629,14 @@ def climb_benchmark(
         out['precision_path'] = path_name
         out['precision'] = {}
         for precision in studied:
-            stats, maps = measure(path_run, precision)
+            try:
+                stats, maps = measure(path_run, precision)
+            except ValueError as exc:
+                # recorded, not raised: one overflowing precision (fp16) must not lose the
+                # fp32 figures and the other precisions of the same run
+                out['precision'][precision] = dict(path=path_name, error=str(exc))
+                out['precision'][precision]['within_1e-3'] = False
+                continue
             d = _max_map_diff(outputs[path_name], maps)
             stats.update(path=path_name, max_abs_diff_vs_fp32=d)
             stats['within_1e-3'] = bool(d < 1e-3)

@@ -122,6 +122,31 @@ def test_climb_benchmark_bf16_differs_from_fp32_and_projects_the_stage():
     assert 'reduced' in proj['note'] and 'long side 48' in proj['note']
 
 
+def test_climb_benchmark_records_a_non_finite_precision(monkeypatch):
+    """A studied precision that overflows is recorded with its error; fp32 figures stay."""
+    import projects.amr.benchmark as bench
+
+    finite = bench._finite_maps
+    # fp32 paths (sequential, batched) pass; the bf16 run is reported as non-finite
+    calls = iter([True, True, False])
+    monkeypatch.setattr(bench, '_finite_maps', lambda maps: next(calls) and finite(maps))
+    img = np.random.default_rng(2).integers(0, 256, (48, 48, 3), dtype=np.uint8)
+    out = bench.climb_benchmark(
+        tiny_classifier(),
+        [img],
+        [[1, 6]],
+        (1.0,),
+        dict(iters=1),
+        count=False,
+        precisions=['bf16'],
+        dataset_classes=[2],
+    )
+    assert out['batched']['images_per_s'] > 0 and out['max_abs_diff'] < 1e-4
+    bf16 = out['precision']['bf16']
+    assert 'non-finite maps' in bf16['error'] and 'bf16' in bf16['error']
+    assert bf16['within_1e-3'] is False and 'bf16' not in out['projection']['precision_hours']
+
+
 def test_cuda_only_precisions_refused_on_cpu_and_tf32_flags_restored():
     from projects.amr.benchmark import climb_benchmark, precision_context
 
