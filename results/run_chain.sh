@@ -6,6 +6,7 @@
 #               IR labels); the checkpoint is loaded into the model it builds
 #   NPROC=N     CAMs from N 1-thread processes (torchrun, gloo on CPU; each writes its shard; a
 #               rerun skips the images already written)
+#   SKIP_CAM=1  the CAMs are in $W/cam already; CAM_WALL_S gives their wall time for the JSON
 set -euo pipefail
 cd "$(dirname "$0")/.."
 name=$1; cfg=$2; ckpt=$3
@@ -15,7 +16,9 @@ IRN=configs/irn/irn_lite0_1xb8-3e_voc12mini-320x320.py
 SEG=configs/deeplabv2/deeplabv2_lite0-d16_1xb4-300i_voc12mini-pseudo-321x321.py
 mkdir -p $W
 t0=$(date +%s)
-if [ "${NPROC:-1}" -gt 1 ]; then
+if [ "${SKIP_CAM:-0}" = 1 ]; then
+  t0=$(( t0 - ${CAM_WALL_S:-0} ))
+elif [ "${NPROC:-1}" -gt 1 ]; then
   OMP_NUM_THREADS=1 $PY -m torch.distributed.run --nproc_per_node $NPROC --master_port ${PORT:-29517} \
       tools/make_cam.py $cfg $ckpt --out-dir $W/cam --launcher pytorch >> $W.cam.log 2>&1
 else
