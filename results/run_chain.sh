@@ -41,8 +41,8 @@ mask = json.load(open(f'{W}/irn/mask_metrics.json'))
 seg = last_scalars(f'{W}/deeplabv2')
 out = dict(name=name, config=cfg, checkpoint=ckpt,
            wall_s=dict(cam=int(t_cam), irn=int(t_irn), segmenter=int(t_seg)),
-           seed=dict(bg_threshold=cam.get('bg_threshold'), scales=cam.get('scales'), **cam['metrics']),
-           mask=dict(bg_threshold=mask.get('bg_threshold'), **mask['metrics']),
+           seed={'bg_threshold': cam.get('bg_threshold'), 'scales': cam.get('scales'), **cam['metrics']},
+           mask={'bg_threshold': mask.get('bg_threshold'), **mask['metrics']},
            val={k: v for k, v in seg.items() if k in ('mIoU', 'aAcc', 'mAcc')})
 json.dump(out, open(f'results/{name}.json', 'w'), indent=1)
 print(name, out['seed'].get('mIoU'), {k: v for k, v in out['mask'].items() if 'mIoU' in k}, out['val'])
