@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Two 1-thread lanes (2 cores), 2026-12-04 (second set).
 # Lane a: the CPU default pipeline in one command (configs/pipelines/amr_lite0_voc12mini.py,
-#   seed 0), then IRN 12 epochs with the released optimiser on its CAMs.
+#   seed 0), then IRN 12 epochs with the released optimiser on its CAMs. (Lane a was stopped
+#   once the pipeline ran; the pipeline finished and its IRN run came from
+#   results/lane_e_20261204.sh, the same command.)
 # Lane b: the 12-epoch spotlight (seed 0), AMR spotlight-init with the compensation backbone at
 #   lr x1 (the released effective step under momentum 0.9) for 12 epochs on it; then the IRN
 #   convergence runs on lane a's CAMs / IR labels (momentum 0.9: 3 and 12 epochs).
@@ -12,23 +14,9 @@ export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 PY=${PY:-.venv/bin/python}
 S1=configs/amr/spotlight_ablations/cam_lite0_trainall-noco-ls256-448_1xb8-6e_voc12mini-320x320.py
 AMR=configs/amr/amr_lite0_spotinit_1xb8-6e_voc12mini-320x320.py
-IRN=configs/irn/irn_lite0_1xb8-3e_voc12mini-320x320.py
 P=work_dirs/pipeline_default
 log() { echo "$(date -u +%FT%TZ) $*"; }
-irn() {  # irn NAME CFG_OPTIONS...: IRN on the default pipeline's AMR CAMs, mask metrics to results/
-  local name=$1; shift
-  local W=work_dirs/exp/$name t0=$(date +%s)
-  $PY tools/train.py $IRN --work-dir $W --cfg-options custom_hooks.0.cam_dir=$PWD/$P/amr/cams \
-      train_dataloader.dataset.ir_label_dir=$PWD/$P/amr/ir_labels "$@" > $W.log 2>&1
-  $PY - "$name" "$W" $(( $(date +%s) - t0 )) "$*" <<'PY'
-import json, sys
-name, W, wall, opts = sys.argv[1:]
-m = json.load(open(f'{W}/mask_metrics.json'))
-json.dump(dict(name=name, cam_dir='work_dirs/pipeline_default/amr/cams', cfg_options=opts,
-               wall_s=int(wall), mask=m), open(f'results/{name}.json', 'w'), indent=1)
-print(name, {k: v for k, v in m.get('metrics', m).items() if 'mIoU' in k})
-PY
-}
+irn() { results/run_irn.sh "$1" $P/amr "${@:2}"; }  # IRN on the default pipeline's AMR CAMs
 wait_cams() { until [ -f $P/amr/ir_labels/.done ] || [ -d $P/irn ]; do sleep 30; done; }
 mkdir -p work_dirs/exp
 if [ "$1" = a ]; then
