@@ -166,8 +166,14 @@ def main(argv: Optional[list] = None) -> dict:
     ncols = 1 + bool(args.gt_dir) + per_set * len(args.maps)
     nrows = len(img_ids)
     fig, axes = plt.subplots(nrows, ncols, figsize=(CELL_W * ncols, CELL_H * nrows), squeeze=False)
-    fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=1 - 0.35 / (CELL_H * nrows))
-    fig.subplots_adjust(wspace=0.04, hspace=0.25)
+    fig.subplots_adjust(
+        left=0.01,
+        right=0.99,
+        bottom=0.01,
+        top=1 - 0.35 / (CELL_H * nrows),
+        wspace=0.04,
+        hspace=0.25,
+    )
     wrap = int(CELL_W * 13)  # characters per title line at font size 8
 
     def draw(ax, image: np.ndarray, title: str) -> str:
