@@ -9,7 +9,8 @@ the random walk's masks, the CAM metric) uses the functions here, so the rule ex
 3. plane ``i > 0`` maps to class id ``keys[i - 1] + 1``, plane 0 to background (0).
 """
 
-from typing import Sequence, Union
+from collections.abc import Sequence
+from typing import Union
 
 import numpy as np
 import torch
