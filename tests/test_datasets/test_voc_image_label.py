@@ -208,3 +208,40 @@ def test_corrupt_image_names_file(demo_copy):
     )
     with pytest.raises(Exception, match=ids[0]):
         ds[0]
+
+
+def test_label_file_beside_a_linked_vocdevkit(tmp_path, voc_mini_root):
+    """``data/VOCdevkit`` a link to another disk, labels in ``data/extras``: the mmseg layout.
+
+    ``label_file='../../extras/...'`` must be found as ``data/extras/...`` (the path as
+    written), not from the link's target, where no ``extras`` folder exists.
+    """
+    disk = tmp_path / 'other_disk' / 'VOCdevkit' / 'VOC2012'
+    disk.mkdir(parents=True)
+    for entry in os.listdir(voc_mini_root):  # the real voc-mini folders, reached by links
+        (disk / entry).symlink_to(osp.join(voc_mini_root, entry))
+    data = tmp_path / 'data'
+    (data / 'extras').mkdir(parents=True)
+    (data / 'extras' / 'irn_cls_labels.npy').symlink_to(VOC_MINI_LABELS)
+    (data / 'VOCdevkit').symlink_to(tmp_path / 'other_disk' / 'VOCdevkit')
+    root = str(data / 'VOCdevkit' / 'VOC2012')
+    label_file = '../../extras/irn_cls_labels.npy'
+    # the operating system resolves `..` from the link's target: the unnormalised path is absent
+    assert not osp.isfile(osp.join(root, label_file))
+
+    linked = build(root, 'train', label_file=label_file, seg='SegmentationClass')
+    direct = build(voc_mini_root, 'train', seg='SegmentationClass')
+    assert linked.label_path == str(data / 'extras' / 'irn_cls_labels.npy')
+    assert linked.img_ids == direct.img_ids and len(linked) == 170
+    for i in (0, len(linked) - 1):
+        assert linked.get_data_info(i)['gt_label'].tolist() == (
+            direct.get_data_info(i)['gt_label'].tolist()
+        )
+        assert osp.isfile(linked.get_data_info(i)['img_path'])
+
+
+def test_missing_label_file_names_the_resolved_path(demo_copy):
+    resolved = osp.join(osp.dirname(demo_copy), 'extras', 'none.npy')
+    with pytest.raises(FileNotFoundError) as err:
+        build(demo_copy, 'train', label_file='../extras/none.npy')
+    assert str(err.value).endswith(resolved)

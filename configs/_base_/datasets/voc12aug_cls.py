@@ -2,7 +2,7 @@
 # classification stages (spotlight / AMR). Prepare it with tools/dataset_converters/voc_aug.py.
 dataset_type = 'VOCImageLabelDataset'
 data_root = 'data/VOCdevkit/VOC2012'
-label_file = 'cls_labels.npy'  # relative to data_root; written by voc_aug.py
+label_file = 'cls_labels.npy'  # relative to data_root (or absolute); written by voc_aug.py
 crop_size = 512
 
 data_preprocessor = dict(

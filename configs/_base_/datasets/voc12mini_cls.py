@@ -4,6 +4,8 @@
 _base_ = './voc12aug_cls.py'
 
 data_root = '../shared/data/voc-mini/VOCdevkit/VOC2012'
+# IRN's labels in <voc-mini>/extras. Joined to data_root as written, `..` resolved lexically
+# (VOCImageLabelDataset.label_path), so a VOCdevkit reached through a symbolic link works.
 label_file = '../../extras/irn_cls_labels.npy'
 crop_size = 320
 

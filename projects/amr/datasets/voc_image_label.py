@@ -131,7 +131,11 @@ class VOCImageLabelDataset(MultiLabelDataset):
             ``cls_labels.npy``, what AMR uses), ``'mask'`` (ids present in the mask minus 0
             and 255), or ``'xml'`` (VOC XML annotations, difficult objects included).
         label_file (str): The ``cls_labels.npy`` for ``label_source='npy'``, relative to
-            ``data_root`` unless absolute.
+            ``data_root`` unless absolute. A relative path is joined to ``data_root`` as
+            written and its ``..`` resolved lexically (``os.path.normpath``), never by the
+            operating system from a linked folder's target: with
+            ``data_root='data/VOCdevkit/VOC2012'`` and ``'../../extras/x.npy'`` the file is
+            ``data/extras/x.npy`` even when ``data/VOCdevkit`` is a symbolic link.
         data_prefix (dict): Folders relative to ``data_root``: ``img_path``,
             ``seg_map_path`` (masks, also the label source for ``'mask'``) and ``ann_path``
             (XML annotations).
@@ -173,8 +177,14 @@ class VOCImageLabelDataset(MultiLabelDataset):
         self.skipped: dict[str, str] = {}
         super().__init__(ann_file=ann_file, data_root=data_root, data_prefix=prefix, **kwargs)
 
+    @property
+    def label_path(self) -> str:
+        """The image-level label file, ``label_file`` resolved against ``data_root``."""
+        return self._abs(self.label_file)
+
     def _abs(self, path: str) -> str:
-        return path if osp.isabs(path) else osp.join(self.data_root, path)
+        # normpath: `..` resolved against data_root as written (not from a link's target)
+        return path if osp.isabs(path) else osp.normpath(osp.join(self.data_root, path))
 
     def _problem(self, img_id: str, message: str) -> None:
         if self.on_error == 'raise':
@@ -190,9 +200,7 @@ class VOCImageLabelDataset(MultiLabelDataset):
         img_dir = self.data_prefix['img_path']
         seg_dir = self.data_prefix.get('seg_map_path')
         ann_dir = self.data_prefix.get('ann_path')
-        npy = (
-            load_irn_cls_labels(self._abs(self.label_file)) if self.label_source == 'npy' else None
-        )
+        npy = load_irn_cls_labels(self.label_path) if self.label_source == 'npy' else None
         self.skipped = {}
         data_list = []
         for img_id in ids:
@@ -205,9 +213,7 @@ class VOCImageLabelDataset(MultiLabelDataset):
             try:
                 if npy is not None:
                     if irn_key(img_id) not in npy:
-                        raise ValueError(
-                            f'id {img_id} has no entry in {self._abs(self.label_file)}'
-                        )
+                        raise ValueError(f'id {img_id} has no entry in {self.label_path}')
                     label = np.flatnonzero(np.asarray(npy[irn_key(img_id)]) > 0.5)
                 elif self.label_source == 'mask':
                     label = labels_from_mask(
