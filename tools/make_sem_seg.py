@@ -1,4 +1,4 @@
-"""Pseudo masks by IRN's random walk from a trained IRN checkpoint (RandomWalkHook's core).
+"""Pseudo masks by IRN's random walk from a trained IRN checkpoint (what RandomWalkHook does).
 
     python tools/make_sem_seg.py configs/irn/irn_lite0_1xb8-3e_voc12mini-320x320.py \
         work_dirs/irn_lite0_1xb8-3e_voc12mini-320x320/epoch_3.pth
@@ -33,6 +33,33 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
+def hook_arguments(cfg, config_path: str) -> dict:
+    """The arguments of the config's ``RandomWalkHook`` entry, the hook's defaults filled in.
+
+    ``settings`` holds the validated :class:`RandomWalkSettings`.
+
+    Raises:
+        ValueError: When the config has no such entry or the entry has an unknown key or a
+            bad value.
+    """
+    import inspect
+
+    from projects.amr.engine.hooks.random_walk_hook import RandomWalkHook
+    from projects.amr.irn import RandomWalkSettings
+
+    for hook in cfg.get('custom_hooks', None) or []:
+        if str(hook.get('type', '')).split('.')[-1] == 'RandomWalkHook':
+            kwargs = {k: v for k, v in hook.items() if k not in ('type', 'priority')}
+            try:
+                bound = inspect.signature(RandomWalkHook).bind(**kwargs)
+                bound.apply_defaults()
+                settings = RandomWalkSettings(**bound.arguments['settings'])
+            except (TypeError, ValueError) as e:
+                raise ValueError(f'{config_path}: RandomWalkHook entry: {e}') from None
+            return dict(bound.arguments, settings=settings)
+    raise ValueError(f'{config_path} has no RandomWalkHook in custom_hooks')
+
+
 def main(argv=None) -> dict:
     import torch
     from mmengine.logging import MMLogger
@@ -40,7 +67,8 @@ def main(argv=None) -> dict:
     from mmengine.runner import load_checkpoint
 
     import projects.amr  # noqa: F401
-    from projects.amr.engine.hooks.random_walk_hook import RandomWalkHook, run_random_walk
+    from projects.amr.engine.hooks import build_cam_dataset, eval_sources
+    from projects.amr.irn import make_sem_seg_masks
     from projects.amr.utils import resolve_work_dir
     from projects.amr.utils.launch import init_tool_dist
 
@@ -49,6 +77,7 @@ def main(argv=None) -> dict:
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
     resolve_work_dir(cfg, args.config, args.work_dir)
+    hook = hook_arguments(cfg, args.config)
     init_tool_dist(args.launcher)
     init_default_scope(cfg.get('default_scope', 'mmpretrain'))
     from mmpretrain.registry import MODELS
@@ -58,14 +87,24 @@ def main(argv=None) -> dict:
     model = MODELS.build(cfg.model)
     load_checkpoint(model, args.checkpoint, map_location='cpu', logger=logger)
     model.to(device)
-    hooks = [h for h in cfg.get('custom_hooks', []) if h.get('type') == 'RandomWalkHook']
-    if not hooks:
-        raise ValueError(f'{args.config} has no RandomWalkHook in custom_hooks')
-    hook_cfg = dict(hooks[0])
-    hook_cfg.pop('type')
-    hook_cfg.pop('priority', None)
-    result = run_random_walk(model, cfg, cfg.work_dir, RandomWalkHook(**hook_cfg), logger)
-    return result
+    dataset = build_cam_dataset(cfg, hook['dataset'])
+    eval_ids, seg_dir = eval_sources(dataset, hook['eval_ann_file'], hook['eval_seg_dir'])
+    if eval_ids is None and hook['eval_ann_file']:
+        logger.warning('make_sem_seg: evaluation list or masks not found; not evaluating')
+    out_dir = osp.join(cfg.work_dir, hook['out_dir'])
+    logger.info(f'make_sem_seg: masks for {len(dataset)} images under {out_dir}')
+    return make_sem_seg_masks(
+        model,
+        dataset,
+        hook['cam_dir'],
+        out_dir,
+        hook['settings'],
+        eval_ids=eval_ids,
+        eval_seg_dir=seg_dir,
+        metrics_file=osp.join(cfg.work_dir, hook['metrics_file']),
+        log_interval=hook['log_interval'],
+        logger=logger,
+    )
 
 
 if __name__ == '__main__':

@@ -1,4 +1,5 @@
-"""RandomWalkHook: IRN training through the Runner, mask files, skip / resume, 2 ranks = 1."""
+"""RandomWalkHook: IRN training through the Runner, mask files, skip / resume, 2 ranks = 1,
+the tool = the hook."""
 
 import json
 import os
@@ -177,7 +178,7 @@ def _rank_worker(rank, world_size, store, state_path, root, voc, out_dir):
     from mmpretrain.registry import DATASETS, MODELS
 
     import projects.amr  # noqa: F401
-    from projects.amr.engine.hooks.random_walk_hook import make_sem_seg_masks
+    from projects.amr.irn import RandomWalkSettings, make_sem_seg_masks
 
     dist.init_process_group('gloo', init_method='file://' + store, rank=rank, world_size=world_size)
     init_default_scope('mmpretrain')
@@ -189,10 +190,10 @@ def _rank_worker(rank, world_size, store, state_path, root, voc, out_dir):
         ds,
         osp.join(root, 'cams'),
         out_dir,
+        RandomWalkSettings(exp_times=3),
         eval_ids=IDS[:3],
         eval_seg_dir=osp.join(voc, 'SegmentationClass'),
         metrics_file=out_dir + '.json',
-        exp_times=3,
         log_interval=0,
     )
     dist.destroy_process_group()
@@ -219,3 +220,43 @@ def test_two_ranks_equal_one_rank(trained):
     m1 = json.load(open(osp.join(work_dir, 'mask_metrics.json')))['metrics']
     m2 = json.load(open(out_dir + '.json'))['metrics']
     assert m1 == m2
+
+
+def test_tool_equals_hook(trained):
+    """tools/make_sem_seg.py from the run's config and checkpoint writes the hook's files."""
+    from tools.make_sem_seg import main
+
+    runner, root, voc, work_dir = trained
+    config = osp.join(root, 'irn_config.py')
+    runner.cfg.dump(config)
+    tool_dir = osp.join(root, 'work_tool')
+    result = main([config, osp.join(work_dir, 'epoch_1.pth'), '--work-dir', tool_dir])
+    assert result['written'] == len(IDS) and result['skipped'] == 0
+    for img_id in IDS:
+        a, b = (
+            open(osp.join(d, 'masks', img_id + '.png'), 'rb').read() for d in (work_dir, tool_dir)
+        )
+        assert a == b, img_id
+    m1, m2 = (json.load(open(osp.join(d, 'mask_metrics.json'))) for d in (work_dir, tool_dir))
+    assert m1['metrics'] == m2['metrics'] and m1['per_class_iou'] == m2['per_class_iou']
+    assert m2['exp_times'] == HOOK['exp_times']
+
+
+def test_tool_rejects_a_bad_hook_entry(trained, tmp_path):
+    from mmengine.config import Config
+
+    from tools.make_sem_seg import hook_arguments
+
+    runner, root, voc, work_dir = trained
+    cfg = Config(dict(custom_hooks=[dict(type='RandomWalkHook', cam_dir='c', exp_time=3)]))
+    with pytest.raises(ValueError, match='exp_time'):
+        hook_arguments(cfg, 'x.py')
+    cfg = Config(dict(custom_hooks=[dict(type='RandomWalkHook', cam_dir='c', method='fast')]))
+    with pytest.raises(ValueError, match='x.py.*method'):
+        hook_arguments(cfg, 'x.py')
+    with pytest.raises(ValueError, match='no RandomWalkHook'):
+        hook_arguments(Config(dict(custom_hooks=[])), 'x.py')
+    args = hook_arguments(
+        Config(dict(custom_hooks=[dict(type='RandomWalkHook', cam_dir='c')])), 'x.py'
+    )
+    assert args['out_dir'] == 'masks' and args['settings'].exp_times == 8

@@ -91,6 +91,50 @@ def test_random_walk_matches_dense_reference(method):
     torch.testing.assert_close(out.double(), ref, rtol=1e-3, atol=1e-5)
 
 
+@pytest.mark.parametrize('edge_shape', [(9, 10), (5, 6)])
+def test_make_sem_seg_label_matches_pixel_loop(edge_shape):
+    """The random-walk mask = walk, x4 bilinear, crop, max-normalise, then per pixel the top
+    class's id where its score is strictly above the background score (else 0)."""
+    import torch.nn.functional as F
+
+    from projects.amr.irn import RandomWalkSettings, make_sem_seg_label
+
+    g = torch.Generator().manual_seed(0)
+    H, W, h, w = 26, 30, 7, 8
+    cams = torch.rand(2, h, w, generator=g)
+    edge = torch.rand(*edge_shape, generator=g) * 0.8
+    keys = np.array([4, 11])
+    s = RandomWalkSettings(beta=10, exp_times=3, radius=3, cam_power=1.5, bg_threshold=0.3)
+    out = make_sem_seg_label(cams.numpy(), keys, edge, (H, W), s)
+    if edge_shape[0] >= h:
+        e = edge[:h, :w]
+    else:
+        e = F.interpolate(edge[None, None], size=(h, w), mode='bilinear', align_corners=False)[0, 0]
+    rw = random_walk(cams**1.5, e, radius=3, beta=10, exp_times=3, method='sparse')
+    up = F.interpolate(rw[None], scale_factor=4, mode='bilinear', align_corners=False)[0, :, :H, :W]
+    up = (up / up.max()).numpy()
+    expected = np.zeros((H, W), np.uint8)
+    for y in range(H):
+        for x in range(W):
+            k = int(np.argmax(up[:, y, x]))
+            expected[y, x] = keys[k] + 1 if up[k, y, x] > 0.3 else 0
+    assert out.dtype == np.uint8 and out.shape == (H, W)
+    assert set(np.unique(expected)) == {0, 5, 12}
+    np.testing.assert_array_equal(out, expected)
+    empty = make_sem_seg_label(np.zeros((0, h, w), np.float32), [], edge, (H, W), s)
+    assert empty.shape == (H, W) and not empty.any()
+
+
+@pytest.mark.parametrize(
+    'bad', [dict(method='fast'), dict(exp_times=-1), dict(radius=0), dict(beta='10')]
+)
+def test_random_walk_settings_reject_bad_values(bad):
+    from projects.amr.irn import RandomWalkSettings
+
+    with pytest.raises(ValueError, match=next(iter(bad))):
+        RandomWalkSettings(**bad)
+
+
 def test_pair_labels_and_losses():
     pi = PathIndex(3)
     label = torch.zeros(1, 6, 8, dtype=torch.long)
