@@ -6,7 +6,7 @@ by the global max -> the seed rule (:func:`projects.amr.cam.seed.seed_label`) wi
 background score. The method leaves no pixel unlabelled, so the mask holds no 255.
 """
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Optional
 
 import numpy as np
@@ -50,10 +50,6 @@ class RandomWalkSettings:
             value = getattr(self, key)
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise ValueError(f'{key} must be a number, got {value!r}')
-
-    def to_dict(self) -> dict:
-        """The settings as a plain dict (for records)."""
-        return asdict(self)
 
 
 def _fit_edge(edge: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
