@@ -15,7 +15,8 @@ error tail of every step); the exit status is non-zero when any step failed.
 * ``seg_r101``: the DeepLabV2 ResNet-101 training step (batch 10 at 321) and inference;
 * ``equality``: the AMR Lite0 CAMs of one real voc-mini image (3 classes, 2 scales) and the
   AMR training losses of one batch, on the CPU and on the device, same weights;
-* ``pipeline``: ``tools/run_pipeline.py configs/pipelines/amr_lite0_voc12mini.py
+* ``pipeline``: ``tools/run_pipeline.py
+  configs/pipelines/amr_lite0_trainall-noco-ls256-448-spotinit_voc12mini.py
   --launcher pytorch --gpus 1`` (torchrun, NCCL on CUDA, gloo on CPU), its seed / mask / val
   mIoU and stage walls.
 
@@ -54,7 +55,7 @@ LITE0_CAM = 'configs/amr/cam_lite0_1xb8-6e_voc12mini-320x320.py'
 LITE0_AMR = 'configs/amr/amr_lite0_1xb8-6e_voc12mini-320x320.py'
 LITE0_IRN = 'configs/irn/irn_lite0_1xb8-3e_voc12mini-320x320.py'
 LITE0_SEG = 'configs/deeplabv2/deeplabv2_lite0-d16_1xb4-300i_voc12mini-gt-321x321.py'
-PIPELINE = 'configs/pipelines/amr_lite0_voc12mini.py'
+PIPELINE = 'configs/pipelines/amr_lite0_trainall-noco-ls256-448-spotinit_voc12mini.py'
 DEFAULT_DATA = '../shared/data/voc-mini'
 
 

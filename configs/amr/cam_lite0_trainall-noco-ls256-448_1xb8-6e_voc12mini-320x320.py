@@ -1,8 +1,10 @@
-# Spotlight-recipe screening on voc-mini (issue: AMR must beat plain CAM). The stage-1 Lite0
-# recipe with three changes at once: every backbone layer trains (stem included; BN stays in
-# eval mode with learning affine parameters), no cutout, long side U[256, 448] (0.8-1.4 x crop)
-# instead of U[200, 400]. The ablation configs beside it put back one change each.
-_base_ = '../cam_lite0_1xb8-6e_voc12mini-320x320.py'
+# Stage 1 of the CPU default pipeline: the stronger spotlight recipe on voc-mini. The stage-1
+# Lite0 recipe (cam_lite0_1xb8-6e_voc12mini-320x320.py) with three changes at once, named by
+# the tokens of this file name: every backbone layer trains (`trainall`: stem included; BN
+# stays in eval mode with learning affine parameters), no cutout (`noco`), long side
+# U[256, 448] (`ls256-448`, 0.8-1.4 x crop) instead of U[200, 400]. The one-change configs in
+# spotlight_ablations/ put back one change each. Figures: docs/results.md.
+_base_ = './cam_lite0_1xb8-6e_voc12mini-320x320.py'
 
 crop_size = 320
 train_pipeline = [

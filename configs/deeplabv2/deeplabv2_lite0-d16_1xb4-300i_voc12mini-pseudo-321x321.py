@@ -33,10 +33,8 @@ val_dataloader = dict(num_workers=2, dataset=dict(data_root=data_root))
 test_dataloader = val_dataloader
 
 # A larger base lr than DeepLabV2's 2.5e-4 for the 300-iteration schedule (multipliers
-# unchanged). Measured (seed 0, 2 CPU cores): on the ground-truth variant 1e-3 reaches val
-# mIoU 23.22 (loss 1.78 -> 0.76); with 2.5e-3 the loss jumps to 8 and the model ends up
-# predicting background everywhere (3.91, on GT and on pseudo masks); 1e-2 and 2.5e-2 diverged.
-# See docs/results.md, Stage 4.
+# unchanged): of the values tried on the ground-truth variant, 1e-3 is the one that trains
+# (2.5e-3 collapses to all-background, 1e-2 diverges; figures in docs/investigation.md).
 optim_wrapper = dict(optimizer=dict(lr=1e-3))
 param_scheduler = [
     dict(type='PolyLR', eta_min=0.0, power=0.9, begin=0, end=max_iters, by_epoch=False)
@@ -46,6 +44,5 @@ default_hooks = dict(
     logger=dict(interval=20), checkpoint=dict(interval=max_iters, max_keep_ckpts=1)
 )
 
-# channels_last convolutions: 1.25-1.37x faster training, 1.40-1.50x faster inference on the
-# 2-core CPU (tools/benchmark.py --what seg --channels-last, docs/benchmarks.md); same maths.
+# channels_last convolutions: faster on CPU, same maths (docs/benchmarks.md).
 custom_hooks = [dict(type='ChannelsLastHook')]

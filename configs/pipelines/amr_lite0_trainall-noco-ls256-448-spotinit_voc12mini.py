@@ -1,15 +1,11 @@
-# The voc-mini pipeline on CPU, the project's default there: the best recipe of the voc-mini
-# measurements (docs/results.md, "AMR over 3 seeds"): the stronger stage-1 spotlight (every
-# layer trains, no cutout, long side U[256, 448]) and AMR with `compensation_init='spotlight'`
-# (+1.35 +- 0.34 fused seed mIoU over its own spotlight, 3 seeds; the released ImageNet start
-# loses 6.6 at this budget); IRN and the segmenter as in amr_lite0_faithful_voc12mini.py, the
-# released recipe. Measured 2026-12-04 (seed 0, 1 thread per stage, 88 minutes of stage time):
-# seed 26.45 (its own spotlight 24.63, both 7 scales) -> IRN mask 29.77 -> segmenter 19.77 val
-# mIoU, 85 % of the same segmenter on ground truth (docs/results.md, "The CPU default end to
-# end"). The plain CAM trained 12 epochs gives better seeds and masks (28.87 / 35.07) for the
-# same compute; this is the best AMR variant, not the best stage 1 for this CPU.
-#   python tools/run_pipeline.py configs/pipelines/amr_lite0_voc12mini.py \
-#       --work-dir work_dirs/voc12mini_pipeline
+# The CPU default on voc-mini: the released Lite0 pipeline (amr_lite0_voc12mini.py) with two
+# named deviations, the stronger stage-1 spotlight recipe (`trainall-noco-ls256-448`: every
+# layer trains, no cutout, long side U[256, 448]) and AMR with the compensation branch started
+# from that spotlight (`spotinit`, compensation_init='spotlight'); IRN and the segmenter as
+# released. Figures, and how it compares with plain CAM -> IRN at the same compute
+# (cam_lite0_trainall-noco-ls256-448-12e_voc12mini.py): README / docs/results.md.
+#   OMP_NUM_THREADS=1 python tools/run_pipeline.py \
+#       configs/pipelines/amr_lite0_trainall-noco-ls256-448-spotinit_voc12mini.py
 description = (
     'EfficientNet-Lite0, voc-mini, CPU: stronger spotlight recipe + AMR with the compensation '
     'branch initialised from the spotlight. A small-scale run, not a reproduction of the paper.'
@@ -18,8 +14,7 @@ segmentation_stage = 'deeplabv2'
 stages = [
     dict(
         name='cam',
-        config='configs/amr/spotlight_ablations/'
-        'cam_lite0_trainall-noco-ls256-448_1xb8-6e_voc12mini-320x320.py',
+        config='configs/amr/cam_lite0_trainall-noco-ls256-448_1xb8-6e_voc12mini-320x320.py',
     ),
     dict(
         name='amr',

@@ -1,7 +1,8 @@
-# The whole pipeline on CPU with the released recipe: EfficientNet-Lite0 stages on the real
-# 500-image voc-mini subset (../shared/data/voc-mini), stage-1 config and AMR as released
-# (compensation branch from ImageNet). The CPU default is amr_lite0_voc12mini.py.
-# Run: python tools/run_pipeline.py configs/pipelines/amr_lite0_faithful_voc12mini.py
+# The released AMR recipe on CPU: EfficientNet-Lite0 stages on the real 500-image voc-mini
+# subset (../shared/data/voc-mini), the stage-1 CAM recipe, AMR as released (compensation
+# branch from ImageNet), IRN and the segmenter; the CPU-budget deviations of every Lite0
+# voc-mini config apply (momentum 0.9, 6 epochs). Figures: README / docs/results.md.
+#   python tools/run_pipeline.py configs/pipelines/amr_lite0_voc12mini.py
 description = (
     'EfficientNet-Lite0, voc-mini (320 train_aug / 170 train / 180 val real VOC '
     'images), CPU, released AMR recipe. A small-scale run, not a reproduction of the paper.'

@@ -41,7 +41,7 @@ def test_config_set():
     names = {osp.basename(c) for c in CONFIGS}
     assert 'deeplabv2_r101-d8_1xb10-20k_voc12aug-pseudo-321x321.py' in names
     assert 'deeplabv2_r101-d8_1xb10-20k_voc12aug-gt-321x321.py' in names
-    assert len(names) == 4
+    assert len(names) == 5  # R101 pseudo / GT; Lite0 voc-mini pseudo / GT, voc-mini pool pseudo
 
 
 @pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)
@@ -57,7 +57,8 @@ def test_config_builds_and_follows_the_recipe(path):
     assert head.loss_decode.avg_non_ignore is True
     assert cfg.crop_size == (321, 321)
     train_set, val_set = cfg.train_dataloader.dataset, cfg.val_dataloader.dataset
-    assert train_set.ann_file == 'ImageSets/Segmentation/train_aug.txt'
+    pool = '_voc12pool-' in path  # the voc-mini pool's train_aug list
+    assert train_set.ann_file == f'ImageSets/Segmentation/{"pool/" if pool else ""}train_aug.txt'
     seg_dir = train_set.data_prefix.seg_map_path
     if '-pseudo-' in path:
         assert osp.isabs(seg_dir) and seg_dir.endswith('masks')

@@ -1,0 +1,31 @@
+# Plain CAM -> IRN -> DeepLabV2 on voc-mini, no AMR stage (IRN's own pipeline, the baseline of
+# every WSSS comparison): the stronger spotlight recipe trained 12 epochs (the compute of the
+# CPU default's stage 1 + stage 2), whose PseudoLabelHook writes the CAMs, seeds and IR labels
+# itself; IRN and the segmenter as in the other voc-mini pipelines. Figures: README /
+# docs/results.md.
+#   OMP_NUM_THREADS=1 python tools/run_pipeline.py \
+#       configs/pipelines/cam_lite0_trainall-noco-ls256-448-12e_voc12mini.py
+description = (
+    'EfficientNet-Lite0, voc-mini, CPU: plain CAM (stronger spotlight recipe, 12 epochs) -> IRN '
+    '-> DeepLabV2 head, no AMR. A small-scale run, not a reproduction of the paper.'
+)
+segmentation_stage = 'deeplabv2'
+stages = [
+    dict(
+        name='cam',
+        config='configs/amr/cam_lite0_trainall-noco-ls256-448-pseudo_1xb8-12e_voc12mini-320x320.py',
+    ),
+    dict(
+        name='irn',
+        config='configs/irn/irn_lite0_1xb8-3e_voc12mini-320x320.py',
+        cfg_options={
+            'custom_hooks.0.cam_dir': '{cam}/cams',
+            'train_dataloader.dataset.ir_label_dir': '{cam}/ir_labels',
+        },
+    ),
+    dict(
+        name='deeplabv2',
+        config='configs/deeplabv2/deeplabv2_lite0-d16_1xb4-300i_voc12mini-pseudo-321x321.py',
+        cfg_options={'train_dataloader.dataset.data_prefix.seg_map_path': '{irn}/masks'},
+    ),
+]
