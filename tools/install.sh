@@ -13,9 +13,24 @@
 #      and caching the wheel for the next install,
 #   4. installs this project in editable mode and runs `pip check`.
 # Any failing step stops the script with the step named.
+#
+# Offline install on a GPU node with its own Python and torch (see tools/gpu_bundle.py):
+#
+#   bash tools/install.sh --wheelhouse DIR [--python 3.12] [--torch 2.11.0]   (connected machine)
+#   bash tools/install.sh --offline DIR [TARGET]                              (the node)
+#
+# --wheelhouse builds every wheel the project needs beyond the node's torch into DIR and prints
+# the total size; it refuses a torch it cannot match. --offline installs them with the node's
+# Python ($PYTHON, default python3) into TARGET (default ./.node-site; use it with
+# PYTHONPATH=TARGET or `source TARGET/activate`), --no-index --no-deps, never touching the
+# node's torch; it names a missing wheel, and stops when the node's torch is not the one mmcv
+# was built against.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+case "${1:-}" in
+  --wheelhouse | --offline) exec bash "$HERE/tools/install_offline.sh" "$@" ;;
+esac
 VENV="${1:-$HERE/.venv}"
 PY="${PYTHON:-python3.11}"
 MMCV_VERSION=2.1.0
