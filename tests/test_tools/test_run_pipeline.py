@@ -1,8 +1,11 @@
 """tools/run_pipeline.py: stages chained by config overrides, skip complete, resume killed."""
 
+import importlib.util
 import json
 import os
 import os.path as osp
+
+import pytest
 
 from projects.amr.pipeline import DONE, run_pipeline
 from tests.conftest import REPO
@@ -85,3 +88,68 @@ def test_multi_gpu_command_keeps_the_recipe_batch():
     )
     fixed = dict(stage, cfg_options={'train_dataloader.batch_size': 4})
     assert 'train_dataloader.batch_size=4' in stage_command(fixed, '/r/amr', names, 'pytorch', 8, 0)
+
+
+def test_runner_selects_reuses_overrides_and_records(demo_root, tmp_path):
+    """tools/run_pipeline.py: one stage, then the next one alone on the first one's outputs."""
+    spec = importlib.util.spec_from_file_location(
+        'run_pipeline_tool', osp.join(REPO, 'tools', 'run_pipeline.py')
+    )
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    main = tool.main
+    cfg = str(tmp_path / 'tiny_pipeline.py')
+    write_pipeline(cfg, demo_root)
+    results = str(tmp_path / 'results')
+    cwd = os.getcwd()
+    os.chdir(REPO)
+    try:
+        first_root = str(tmp_path / 'a')
+        main([cfg, '--work-dir', first_root, '--stages', 'first', '--seed', '3', '--threads', '1',
+              '--name', 'run_a', '--results-dir', results])  # fmt: skip
+        rec = json.load(open(osp.join(results, 'run_a.json')))
+        assert [s['stage'] for s in rec['stages']] == ['first']  # 'second' left out
+        assert rec['seed'] == 3 and rec['threads'] == '1' and len(rec['commit']) == 40
+        assert f'python tools/run_pipeline.py {cfg} --work-dir {first_root}' in rec['command']
+        assert (
+            '--stages first' in rec['command']
+            and 'randomness.seed=3' in rec['stages'][0]['command']
+        )
+        assert set(rec['wall_s']) == {'first', 'total'}
+
+        # the second stage alone, on the first run's checkpoint, with an override of its own
+        second_root = str(tmp_path / 'b')
+        main([cfg, '--work-dir', second_root, '--stages', 'second',
+              '--reuse', f'first={first_root}/first',
+              '--cfg-options', 'second.default_hooks.logger.interval=1',
+              '--name', 'run_b', '--results-dir', results])  # fmt: skip
+        rec = json.load(open(osp.join(results, 'run_b.json')))
+        first, second = rec['stages']
+        assert first['reused'] and first['work_dir'] == osp.join(first_root, 'first')
+        assert f'load_from={first_root}/first/epoch_1.pth' in second['command']
+        assert 'default_hooks.logger.interval=1' in second['command']
+        assert second['seed'] == 0  # the stage config's own seed
+        assert not osp.isdir(osp.join(second_root, 'first'))
+    finally:
+        os.chdir(cwd)
+
+
+def test_bad_overrides_reuse_and_missing_stages_are_named(tmp_path):
+    from projects.amr.pipeline import parse_overrides, parse_reuse
+
+    stages = ['cam', 'irn']
+    assert parse_overrides(['irn.train_cfg.max_epochs=12'], stages) == {
+        'irn': {'train_cfg.max_epochs': '12'}
+    }
+    with pytest.raises(ValueError, match='no stage .amr.'):
+        parse_overrides(['amr.x=1'], stages)
+    with pytest.raises(ValueError, match='STAGE.KEY=VALUE'):
+        parse_overrides(['irn=1'], stages)
+    with pytest.raises(ValueError, match='not a folder'):
+        parse_reuse([f'cam={tmp_path}/nothing'], stages)
+
+    cfg = str(tmp_path / 'p.py')
+    write_pipeline(cfg, str(tmp_path))
+    # 'second' needs {first_checkpoint}; 'first' neither runs nor is complete nor reused
+    with pytest.raises(ValueError, match=r'\{first_checkpoint\}.*--reuse first=DIR'):
+        run_pipeline(cfg, work_root=str(tmp_path / 'r'), only=['second'])
