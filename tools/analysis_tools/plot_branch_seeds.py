@@ -1,7 +1,7 @@
 r"""Bar chart of the spotlight-only, compensation-only and fused seed mIoU of AMR runs.
 
-Reads the metrics JSONs that ``results/run_amr.sh`` writes (their ``seeds`` entry is
-``branch_seeds.py``'s output) and, optionally, plain-CAM references (``run_cam.sh`` JSONs)
+Reads AMR screening JSONs (``results/amr_*.json``: their ``seeds`` entry is
+``branch_seeds.py``'s output) and, optionally, plain-CAM references (``results/s1_*.json``)
 drawn as horizontal lines. Usage::
 
     python tools/analysis_tools/plot_branch_seeds.py results/amr_faithful_6e.json \

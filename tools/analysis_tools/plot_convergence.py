@@ -1,6 +1,6 @@
 r"""Plot the convergence of stage-1 (plain CAM) runs: seed mIoU and val mAP against epochs.
 
-Reads the metrics JSONs that ``results/run_cam.sh`` writes (one per training length) and
+Reads plain CAM screening JSONs (``results/s1_*.json``, one per training length) and
 draws two panels: seed mIoU on the train ids at the configured background threshold (and the
 threshold sweep's best, labelled "selected with GT") against the run's training length, and
 the validation mAP curve of every run against its epoch. Usage::

@@ -1,9 +1,9 @@
 r"""Mean +- std over seeds of run metrics JSONs (``results/*.json``) as a markdown table.
 
 Each ``--group LABEL=FILE[,FILE...]`` is one row: the runs of one recipe with different seeds.
-A plain CAM run (``results/run_cam.sh``) contributes its seed metrics; an AMR run
-(``results/run_amr.sh``) its spotlight / compensation / fused seeds; a chain run
-(``results/run_chain.sh``) its seed, IRN mask and segmenter figures. The std is the sample
+A plain CAM run (``results/s1_*.json``) contributes its seed metrics; an AMR run
+(``results/amr_*.json``) its spotlight / compensation / fused seeds; a chain run
+(``results/chain_*.json``) its seed, IRN mask and segmenter figures. The std is the sample
 standard deviation (n - 1); one run prints its value alone. Example::
 
     python tools/analysis_tools/seed_table.py \
