@@ -22,21 +22,23 @@ BRANCHES = ('spotlight', 'compensation', 'fused')
 
 
 def load_amr_run(path: str) -> dict:
-    """Name and per-branch seed mIoU (at the configured threshold) of one run_amr.sh JSON."""
+    """Name and per-branch seed mIoU (at the configured threshold) of one AMR screening JSON."""
     with open(path) as f:
         run = json.load(f)
     try:
         seeds = {b: run['seeds'][b]['mIoU'] for b in BRANCHES}
         bg = run['seeds']['bg_threshold']
     except KeyError as exc:
-        raise KeyError(f'{path}: not a run_amr.sh metrics file (missing {exc})') from None
+        raise KeyError(f'{path}: not an AMR screening JSON (missing {exc})') from None
     return dict(name=run.get('name', osp.basename(path)), seeds=seeds, bg=bg)
 
 
 def main(argv=None) -> list[dict]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('runs', nargs='+', help='run_amr.sh metrics JSONs')
-    parser.add_argument('--reference', nargs='*', default=[], help='run_cam.sh JSONs')
+    parser.add_argument('runs', nargs='+', help='AMR screening JSONs (results/amr_*.json)')
+    parser.add_argument(
+        '--reference', nargs='*', default=[], help='plain CAM JSONs (results/s1_*.json)'
+    )
     parser.add_argument('--out', required=True, help='PNG path')
     args = parser.parse_args(argv)
     runs = [load_amr_run(p) for p in args.runs]
@@ -49,7 +51,7 @@ def main(argv=None) -> list[dict]:
                 (ref.get('name', osp.basename(path)), ref['seed_metrics']['metrics']['mIoU'])
             )
         except KeyError as exc:
-            raise KeyError(f'{path}: not a run_cam.sh metrics file (missing {exc})') from None
+            raise KeyError(f'{path}: not a plain CAM screening JSON (missing {exc})') from None
 
     import matplotlib
 

@@ -20,14 +20,14 @@ from projects.amr.utils.io import atomic_write  # noqa: E402
 
 
 def load_run(path: str) -> dict:
-    """Training length, seed metrics and val mAP curve of one ``run_cam.sh`` JSON."""
+    """Training length, seed metrics and val mAP curve of a ``results/s1_*.json``."""
     with open(path) as f:
         run = json.load(f)
     try:
         metrics = run['seed_metrics']['metrics']
         val = {int(k): v['multi-label/mAP'] for k, v in run['val'].items()}
     except KeyError as exc:
-        raise KeyError(f'{path}: not a run_cam.sh metrics file (missing {exc})') from None
+        raise KeyError(f'{path}: not a plain CAM screening JSON (missing {exc})') from None
     if not val:
         raise ValueError(f'{path}: no validation mAP recorded')
     return dict(
@@ -42,7 +42,7 @@ def load_run(path: str) -> dict:
 
 def main(argv=None) -> list[dict]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('runs', nargs='+', help='run_cam.sh metrics JSONs')
+    parser.add_argument('runs', nargs='+', help='plain CAM screening JSONs (results/s1_*.json)')
     parser.add_argument('--out', required=True, help='PNG path')
     parser.add_argument('--title', default='Plain CAM (spotlight), Lite0, voc-mini, seed 0')
     args = parser.parse_args(argv)

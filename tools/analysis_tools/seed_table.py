@@ -46,7 +46,7 @@ def run_figures(run: dict) -> dict:
         out['mask'] = next(v for k, v in run['mask'].items() if k.endswith('mIoU'))
         out['segmenter val'] = run['val'].get('mIoU')
     else:
-        raise ValueError('not a run_cam / run_amr / run_chain metrics JSON')
+        raise ValueError('not a plain CAM, AMR or chain metrics JSON')
     if run.get('val'):
         last = max(run['val'], key=lambda k: int(k) if str(k).isdigit() else -1)
         val = run['val'][last]
