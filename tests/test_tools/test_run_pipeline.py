@@ -153,3 +153,22 @@ def test_bad_overrides_reuse_and_missing_stages_are_named(tmp_path):
     # 'second' needs {first_checkpoint}; 'first' neither runs nor is complete nor reused
     with pytest.raises(ValueError, match=r'\{first_checkpoint\}.*--reuse first=DIR'):
         run_pipeline(cfg, work_root=str(tmp_path / 'r'), only=['second'])
+
+
+def test_plain_cam_pipeline_wires_irn_to_the_cam_stage():
+    """Plain CAM -> IRN (no AMR stage): stage 1 writes the CAMs / IR labels that IRN reads."""
+    from mmengine.config import Config
+
+    from projects.amr.pipeline import stage_command
+
+    path = osp.join(REPO, 'configs/pipelines/cam_lite0_trainall-noco-ls256-448-12e_voc12mini.py')
+    stages = {s['name']: s for s in Config.fromfile(path).stages}
+    assert list(stages) == ['cam', 'irn', 'deeplabv2']
+    cam_cfg = Config.fromfile(osp.join(REPO, stages['cam']['config']))
+    hooks = [h['type'] for h in cam_cfg.custom_hooks]
+    assert hooks == ['PseudoLabelHook'] and cam_cfg.custom_hooks[0].ir_label is not None
+    assert cam_cfg.train_cfg.max_epochs == 12
+    names = {'root': '/r', 'cam': '/r/cam'}
+    cmd = stage_command(stages['irn'], '/r/irn', names, 'none', 1, resume=False)
+    assert 'custom_hooks.0.cam_dir=/r/cam/cams' in cmd
+    assert 'train_dataloader.dataset.ir_label_dir=/r/cam/ir_labels' in cmd
