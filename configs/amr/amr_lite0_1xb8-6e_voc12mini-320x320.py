@@ -24,7 +24,7 @@ default_hooks = dict(
 randomness = dict(seed=0)
 
 # After training: CAMs, seeds, IR labels and the seed mIoU on the voc-mini train ids. Plain
-# multi-scale CAMs (no anti-adversarial climbing: on a CPU it costs minutes per image).
+# multi-scale CAMs (no anti-adversarial climbing, too slow on a CPU: docs/benchmarks.md).
 custom_hooks = [
     dict(
         type='PseudoLabelHook',

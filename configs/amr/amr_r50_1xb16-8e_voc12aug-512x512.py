@@ -24,7 +24,7 @@ randomness = dict(seed=0)
 # released make_cam / eval_cam / cam_to_ir_label do it: 7 scales x flip with PIL bicubic uint8
 # rescaling (resize='pil'), Grad-CAM maps (map_extractor='gradcam'), anti-adversarial
 # climbing on both branches (27 iterations, 13 at scale 0.5, step 0.08, lambda 7, mask 0.5
-# rebuilt every iteration; about 100-150x the cost of plain CAMs; all present classes of an
+# rebuilt every iteration; its cost: docs/benchmarks.md; all present classes of an
 # image climb in one batch, batched=False for the released one-by-one loop, same maps; and
 # 4 same-size images go together, images_per_batch=1 for one at a time, same maps again;
 # chunk_size=4 (image, class) items, i.e. 8 images of a pyramid level per pass, bounds the
