@@ -3,11 +3,12 @@
 # branch from ImageNet), IRN and the segmenter; the CPU-budget deviations of every Lite0
 # voc-mini config apply (momentum 0.9, 6 epochs). Figures: README / docs/results.md.
 #   python tools/run_pipeline.py configs/pipelines/amr_lite0_voc12mini.py
+_base_ = './_base_/lite0_voc12mini_stages.py'
+
 description = (
     'EfficientNet-Lite0, voc-mini (320 train_aug / 170 train / 180 val real VOC '
     'images), CPU, released AMR recipe. A small-scale run, not a reproduction of the paper.'
 )
-segmentation_stage = 'deeplabv2'
 stages = [
     dict(name='cam', config='configs/amr/cam_lite0_1xb8-6e_voc12mini-320x320.py'),
     dict(
@@ -15,17 +16,6 @@ stages = [
         config='configs/amr/amr_lite0_1xb8-6e_voc12mini-320x320.py',
         cfg_options={'model.spotlight_checkpoint': '{cam_checkpoint}'},
     ),
-    dict(
-        name='irn',
-        config='configs/irn/irn_lite0_1xb8-3e_voc12mini-320x320.py',
-        cfg_options={
-            'custom_hooks.0.cam_dir': '{amr}/cams',
-            'train_dataloader.dataset.ir_label_dir': '{amr}/ir_labels',
-        },
-    ),
-    dict(
-        name='deeplabv2',
-        config='configs/deeplabv2/deeplabv2_lite0-d16_1xb4-300i_voc12mini-pseudo-321x321.py',
-        cfg_options={'train_dataloader.dataset.data_prefix.seg_map_path': '{irn}/masks'},
-    ),
+    {{_base_.irn_on_amr}},
+    {{_base_.deeplabv2_on_irn}},
 ]

@@ -5,27 +5,17 @@
 # docs/results.md.
 #   OMP_NUM_THREADS=1 python tools/run_pipeline.py \
 #       configs/pipelines/cam_lite0_trainall-noco-ls256-448-12e_voc12mini.py
+_base_ = './_base_/lite0_voc12mini_stages.py'
+
 description = (
     'EfficientNet-Lite0, voc-mini, CPU: plain CAM (stronger spotlight recipe, 12 epochs) -> IRN '
     '-> DeepLabV2 head, no AMR. A small-scale run, not a reproduction of the paper.'
 )
-segmentation_stage = 'deeplabv2'
 stages = [
     dict(
         name='cam',
         config='configs/amr/cam_lite0_trainall-noco-ls256-448-pseudo_1xb8-12e_voc12mini-320x320.py',
     ),
-    dict(
-        name='irn',
-        config='configs/irn/irn_lite0_1xb8-3e_voc12mini-320x320.py',
-        cfg_options={
-            'custom_hooks.0.cam_dir': '{cam}/cams',
-            'train_dataloader.dataset.ir_label_dir': '{cam}/ir_labels',
-        },
-    ),
-    dict(
-        name='deeplabv2',
-        config='configs/deeplabv2/deeplabv2_lite0-d16_1xb4-300i_voc12mini-pseudo-321x321.py',
-        cfg_options={'train_dataloader.dataset.data_prefix.seg_map_path': '{irn}/masks'},
-    ),
+    {{_base_.irn_on_cam}},
+    {{_base_.deeplabv2_on_irn}},
 ]

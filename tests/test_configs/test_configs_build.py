@@ -13,7 +13,7 @@ from tests.conftest import REPO
 
 ALL = sorted(glob.glob(osp.join(REPO, 'configs', '**', '*.py'), recursive=True))
 CONFIGS = [p for p in ALL if '_base_' not in p and '/pipelines/' not in p]
-PIPELINES = [p for p in ALL if '/pipelines/' in p]
+PIPELINES = [p for p in ALL if '/pipelines/' in p and '_base_' not in p]
 
 
 def test_configs_found():

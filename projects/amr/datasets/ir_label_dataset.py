@@ -59,6 +59,7 @@ class IRLabelDataset(BaseDataset):
         if missing:
             raise FileNotFoundError(
                 f'{len(missing)} of {len(ids)} IR labels of {self.ann_file} are missing '
-                f'(first: {missing[0]}); run the AMR stage (PseudoLabelHook) first'
+                f'(first: {missing[0]}); run the stage that writes them first (AMR, or a '
+                'CAM stage with a PseudoLabelHook)'
             )
         return data_list
