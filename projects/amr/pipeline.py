@@ -227,6 +227,32 @@ def _run_stage(stage: dict, work_dir: str, names: dict, run: dict) -> dict:
     return rec
 
 
+def _run_stages(stages: list, root: str, only: Optional[list], run: dict, reused: dict) -> list:
+    """Run, take (complete or reused) or leave out each stage in order; their records."""
+    names = dict(root=root)  # filled stage by stage: a placeholder names an earlier stage
+    records = []
+    for stage in stages:
+        work_dir = reused.get(stage['name'], osp.join(root, stage['name']))
+        taken = _not_run_record(stage, work_dir, stage['name'] in reused)
+        if taken is not None and run['overrides'].get(stage['name']):
+            raise ValueError(
+                f'stage {stage["name"]!r} has overrides but is taken as it is from {work_dir} '
+                '(complete or reused): run it under another --work-dir'
+            )
+        if taken is not None:
+            print(f'[pipeline] {stage["name"]}: taken from {work_dir}, not run', flush=True)
+            records.append(taken)
+        elif not only or stage['name'] in only:
+            records.append(_run_stage(stage, work_dir, names, run))
+        else:
+            print(f'[pipeline] {stage["name"]}: not selected, not complete: left out', flush=True)
+            continue
+        names[stage['name']] = work_dir
+        if last_checkpoint(work_dir):
+            names[stage['name'] + '_checkpoint'] = last_checkpoint(work_dir)
+    return records
+
+
 def run_pipeline(
     pipeline_config: str,
     work_root: Optional[str] = None,
@@ -270,27 +296,7 @@ def run_pipeline(
         if stage not in stage_names:
             raise ValueError(f'no stage {stage!r} to run (stages: {stage_names})')
     os.makedirs(root, exist_ok=True)
-    names = dict(root=root)  # filled stage by stage: a placeholder names an earlier stage
-    records = []
-    for stage in pcfg.stages:
-        work_dir = reused.get(stage['name'], osp.join(root, stage['name']))
-        taken = _not_run_record(stage, work_dir, stage['name'] in reused)
-        if taken is not None and run['overrides'].get(stage['name']):
-            raise ValueError(
-                f'stage {stage["name"]!r} has overrides but is taken as it is from {work_dir} '
-                '(complete or reused): run it under another --work-dir'
-            )
-        if taken is not None:
-            print(f'[pipeline] {stage["name"]}: taken from {work_dir}, not run', flush=True)
-            records.append(taken)
-        elif not only or stage['name'] in only:
-            records.append(_run_stage(stage, work_dir, names, run))
-        else:
-            print(f'[pipeline] {stage["name"]}: not selected, not complete: left out', flush=True)
-            continue
-        names[stage['name']] = work_dir
-        if last_checkpoint(work_dir):
-            names[stage['name'] + '_checkpoint'] = last_checkpoint(work_dir)
+    records = _run_stages(pcfg.stages, root, only, run, reused)
     report = build_report(pipeline_config, root, records, pcfg)
     save_json(osp.join(root, 'report.json'), report)
     atomic_write(osp.join(root, 'report.md'), lambda tmp: _write_text(tmp, report_markdown(report)))
