@@ -200,6 +200,12 @@ def _not_run_record(stage: dict, work_dir: str, reused: bool) -> Optional[dict]:
     return rec
 
 
+def _threads():
+    """``OMP_NUM_THREADS`` of the stage processes (an int when set to one; None when unset)."""
+    value = os.environ.get('OMP_NUM_THREADS')
+    return int(value) if value and value.isdigit() else value
+
+
 def _run_stage(stage: dict, work_dir: str, names: dict, run: dict) -> dict:
     """Train one stage in a subprocess (resuming a killed run) and record it."""
     resume = osp.isfile(osp.join(work_dir, 'last_checkpoint'))
@@ -215,7 +221,7 @@ def _run_stage(stage: dict, work_dir: str, names: dict, run: dict) -> dict:
         config=stage['config'],
         cfg_options=stage_options(stage, names, overrides),
         seed=stage_seed(stage, stage_options(stage, names, overrides)),
-        threads=os.environ.get('OMP_NUM_THREADS'),
+        threads=_threads(),
         work_dir=work_dir,
         command=shlex.join(cmd),
         resumed=resume,
@@ -396,16 +402,15 @@ def report_markdown(report: dict) -> str:
 
 
 def git_state(repo: str = REPO) -> dict:
-    """The repository's commit and whether tracked files differ from it."""
+    """The repository's commit and whether tracked files differ from it (None outside git)."""
 
     def git(*args: str) -> str:
         out = subprocess.run(['git', *args], cwd=repo, capture_output=True, text=True)
         return out.stdout.strip() if out.returncode == 0 else ''
 
-    return dict(
-        commit=git('rev-parse', 'HEAD') or None,
-        dirty=bool(git('status', '--porcelain', '--untracked-files=no')),
-    )
+    commit = git('rev-parse', 'HEAD') or None
+    dirty = bool(git('status', '--porcelain', '--untracked-files=no')) if commit else None
+    return dict(commit=commit, dirty=dirty)
 
 
 def result_record(report: dict, name: str, command: str) -> dict:

@@ -109,7 +109,7 @@ def test_runner_selects_reuses_overrides_and_records(demo_root, tmp_path):
               '--name', 'run_a', '--results-dir', results])  # fmt: skip
         rec = json.load(open(osp.join(results, 'run_a.json')))
         assert [s['stage'] for s in rec['stages']] == ['first']  # 'second' left out
-        assert rec['seed'] == 3 and rec['threads'] == '1' and len(rec['commit']) == 40
+        assert rec['seed'] == 3 and rec['threads'] == 1 and len(rec['commit']) == 40
         assert f'python tools/run_pipeline.py {cfg} --work-dir {first_root}' in rec['command']
         assert (
             '--stages first' in rec['command']
