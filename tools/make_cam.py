@@ -27,25 +27,12 @@ from mmengine.registry import MODELS, init_default_scope  # noqa: E402
 from mmengine.runner import load_checkpoint  # noqa: E402
 
 from projects.amr.cam.generate import generate_pseudo_labels  # noqa: E402
+from projects.amr.cam.settings import PSEUDO_LABEL_KEYS, PseudoLabelSettings  # noqa: E402
 from projects.amr.engine.hooks import build_cam_dataset, eval_sources  # noqa: E402
 from projects.amr.utils.launch import init_tool_dist  # noqa: E402
 
-HOOK_KEYS = (
-    'bg_threshold',
-    'thresholds',
-    'scales',
-    'branch_weights',
-    'climbing',
-    'output_stride',
-    'fp16',
-    'seed_crf',
-    'ir_label',
-    'num_vis',
-    'log_interval',
-    'map_extractor',
-    'resize',
-    'images_per_batch',
-)
+# the PseudoLabelHook keys that are settings (the hook's others name its data and outputs)
+HOOK_KEYS = PSEUDO_LABEL_KEYS
 
 
 def parse_args(argv=None):
@@ -128,17 +115,8 @@ def hook_settings(cfg: Config) -> dict:
     return {}
 
 
-def main(argv=None) -> dict:
-    args = parse_args(argv)
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
-    init_tool_dist(args.launcher)
-    rank, _ = get_dist_info()
-    init_default_scope(cfg.get('default_scope', 'mmpretrain'))
-    logger = MMLogger.get_instance('make_cam', log_level='INFO')
-
-    hook = hook_settings(cfg)
+def cli_settings(args: argparse.Namespace, hook: dict) -> PseudoLabelSettings:
+    """The config's PseudoLabelHook settings with the command line's on top."""
     kwargs = {k: hook[k] for k in HOOK_KEYS if k in hook}
     if args.bg_threshold is not None:
         kwargs['bg_threshold'] = args.bg_threshold
@@ -170,7 +148,21 @@ def main(argv=None) -> dict:
         kwargs['fp16'] = True
     if args.num_vis is not None:
         kwargs['num_vis'] = args.num_vis
+    return PseudoLabelSettings.from_dict(kwargs)
 
+
+def main(argv=None) -> dict:
+    args = parse_args(argv)
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    init_tool_dist(args.launcher)
+    rank, _ = get_dist_info()
+    init_default_scope(cfg.get('default_scope', 'mmpretrain'))
+    logger = MMLogger.get_instance('make_cam', log_level='INFO')
+
+    hook = hook_settings(cfg)
+    settings = cli_settings(args, hook)
     ds_cfg = hook.get('dataset') or cfg.train_dataloader.dataset
     if args.ann_file:
         ds_cfg = dict(ds_cfg, ann_file=args.ann_file)
@@ -185,15 +177,15 @@ def main(argv=None) -> dict:
     model = MODELS.build(cfg.model)
     load_checkpoint(model, args.checkpoint, map_location='cpu', logger=logger)
     model.to(device)
-    logger.info(f'make_cam: {len(dataset)} images -> {args.out_dir} ({kwargs})')
+    logger.info(f'make_cam: {len(dataset)} images -> {args.out_dir} ({settings})')
     result = generate_pseudo_labels(
         model,
         dataset,
         args.out_dir,
+        settings,
         eval_ids=eval_ids,
         eval_seg_dir=seg_dir,
         logger=logger,
-        **kwargs,
     )
     if rank == 0:
         logger.info('make_cam: ' + json.dumps({k: v for k, v in result.items()}, default=str))

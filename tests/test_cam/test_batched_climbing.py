@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from projects.amr.cam import climb_class_maps, infer_cams, infer_cams_batch
-from projects.amr.cam.inference import _scaled_batch, normalisation_of
+from projects.amr.cam.inference import normalisation_of, scaled_pair
 from tests.test_cam.helpers import LITE0_CFG, R50_CFG, build_amr, voc_image
 
 MODELS = {}
@@ -42,7 +42,7 @@ def test_batched_accumulators_at_half_iteration_scale(name):
     img, keys = voc_image(4, size=(48, 64))
     mean, std, _ = normalisation_of(model)
     rgb = torch.from_numpy(img[..., ::-1].copy()).permute(2, 0, 1).float()
-    x = _scaled_batch(rgb, 0.5, mean, std, resize='pil')
+    x = scaled_pair(rgb, 0.5, mean, std, resize='pil')
     for branch in (0, 1):
         kw = dict(
             branch=branch,

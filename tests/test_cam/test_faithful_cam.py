@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from PIL import Image
 
 from projects.amr.cam import climb_class_map, infer_cams
-from projects.amr.cam.inference import _pair_map, _scaled_batch, normalisation_of
+from projects.amr.cam.inference import class_pair_maps, normalisation_of, scaled_pair
 from projects.amr.cam.map_extractors import gradcam_scale, positive_weight_counts
 from tests.test_cam.helpers import (
     LITE0_CFG,
@@ -75,13 +75,13 @@ def test_pil_resize_is_released_rescale(lite0):
     mean, std, _ = normalisation_of(lite0)
     t = torch.from_numpy(rgb.copy()).permute(2, 0, 1).float()
     for scale in (0.5, 0.75, 1.25):
-        ours = _scaled_batch(t, scale, mean, std, resize='pil')
+        ours = scaled_pair(t, scale, mean, std, resize='pil')
         torch.testing.assert_close(ours, pil_pair(lite0, rgb, scale), rtol=0, atol=1e-6)
     # torch's float bicubic is a different pyramid at 0.5 (what the switch is about)
-    diff = (_scaled_batch(t, 0.5, mean, std, 'torch') - pil_pair(lite0, rgb, 0.5)).abs().max()
+    diff = (scaled_pair(t, 0.5, mean, std, 'torch') - pil_pair(lite0, rgb, 0.5)).abs().max()
     assert diff > 1e-2
     with pytest.raises(ValueError, match="resize must be one of .*'bilinear'"):
-        _scaled_batch(t, 0.5, mean, std, resize='bilinear')
+        scaled_pair(t, 0.5, mean, std, resize='bilinear')
 
 
 @pytest.mark.parametrize('cfg', [LITE0_CFG, R50_CFG], ids=['lite0', 'r50'])
@@ -94,7 +94,7 @@ def test_gradcam_closed_form_equals_autograd(cfg):
         with torch.no_grad():
             raw = model.branch_cam(x, branch)
         pos = positive_weight_counts(model, branch, keys)
-        ours = _pair_map(raw, torch.tensor(keys), 'gradcam', pos)
+        ours = class_pair_maps(raw, torch.tensor(keys), 'gradcam', pos)
         for i, c in enumerate(keys):
             ref = autograd_gradcam(model, x.clone().requires_grad_(True), c, branch)[0].detach()
             assert ref.max() > 0
@@ -166,9 +166,9 @@ def test_faithful_config_defaults():
     r50 = hook_settings(Config.fromfile(R50_CFG))
     assert set(r50) - {'dataset', 'out_dir', 'eval_ann_file', 'eval_seg_dir'} <= set(HOOK_KEYS)
     hook = PseudoLabelHook(**r50)
-    kw = hook.generate_kwargs
+    kw = hook.settings.to_dict()
     assert kw['map_extractor'] == 'gradcam' and kw['resize'] == 'pil'
     assert kw['climbing']['restriction_mask'] == 'per_iteration' and kw['climbing']['batched']
     check_climbing(kw['climbing'])
-    lite0 = PseudoLabelHook(**hook_settings(Config.fromfile(LITE0_CFG))).generate_kwargs
+    lite0 = PseudoLabelHook(**hook_settings(Config.fromfile(LITE0_CFG))).settings.to_dict()
     assert (lite0['map_extractor'], lite0['resize'], lite0['climbing']) == ('cam', 'torch', None)

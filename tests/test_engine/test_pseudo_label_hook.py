@@ -282,3 +282,27 @@ def test_images_per_batch_equals_one_at_a_time(setup, monkeypatch):
     _assert_same(_snapshot(out), _snapshot(str(root / 'one')))
     with pytest.raises(ValueError, match='images_per_batch'):
         generate_pseudo_labels(_model(setup.state), out_dir=out, images_per_batch=0, **kw)
+
+
+def test_metric_scores_the_written_seeds(setup, reference):
+    """The seed PNGs are the seed rule at the configured threshold, i.e. the sweep's row the
+    metric reports: scoring the PNGs gives the same mIoU and per-class IoU; the class names
+    are the dataset's (background first)."""
+    from projects.amr.cam.generate import evaluate_folder
+    from projects.amr.cam.seed import seed_label_sweep
+    from projects.amr.evaluation import seg_class_names
+    from projects.amr.utils.io import json_safe
+
+    dataset = build_cam_dataset(setup.cfg)
+    _, seg_dir = eval_sources(dataset, setup.eval_ann, 'SegmentationClass')
+    bg = reference.hook.settings.bg_threshold
+    for img_id in setup.train:
+        cam = reference.files[f'cams/{img_id}.npy']
+        sweep = seed_label_sweep(cam['high_res'], cam['keys'], [bg])[0]
+        np.testing.assert_array_equal(reference.files[f'seeds/{img_id}.png'], sweep)
+    scored = json.load(open(osp.join(reference.work, 'cam_metrics.json')))
+    assert scored['details']['class_names'] == list(seg_class_names(dataset.metainfo))
+    metrics, details = evaluate_folder(osp.join(reference.work, 'seeds'), setup.train, seg_dir)
+    row = scored['details']['thresholds'].index(bg)
+    assert metrics['mIoU'] == scored['metrics']['mIoU'] == scored['details']['miou'][row]
+    assert json_safe(details)['iou'][0] == scored['details']['iou'][row]

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from projects.amr.evaluation import CAMMetric, cams_to_label, confusion_matrix, iou_from_confusion
+from projects.amr.cam.seed import seed_label
+from projects.amr.evaluation import CAMMetric, confusion_matrix, iou_from_confusion
 
 
 def test_confusion_matrix_by_hand():
@@ -45,10 +46,10 @@ def test_confusion_rejects_bad_ids():
 def test_cams_to_label_numpy_and_torch():
     cams = np.array([[[0.1, 0.9]], [[0.5, 0.2]]], dtype=np.float32)  # (2, 1, 2)
     keys = [4, 11]
-    lab = cams_to_label(cams, keys, 0.3)
+    lab = seed_label(cams, keys, 0.3)
     np.testing.assert_array_equal(lab, [[12, 5]])
-    np.testing.assert_array_equal(cams_to_label(cams, keys, 0.95), [[0, 0]])
-    lab_t = cams_to_label(torch.from_numpy(cams), keys, 0.3)
+    np.testing.assert_array_equal(seed_label(cams, keys, 0.95), [[0, 0]])
+    lab_t = seed_label(torch.from_numpy(cams), keys, 0.3)
     np.testing.assert_array_equal(lab_t.numpy(), [[12, 5]])
 
 
@@ -69,7 +70,7 @@ def test_sweep_matches_per_threshold_hand_count():
     res = metric.evaluate(len(cases))
     details = metric.details
     for i, t in enumerate(details['thresholds']):
-        conf = sum(confusion_matrix(cams_to_label(c, k, t), g) for k, c, g in cases)
+        conf = sum(confusion_matrix(seed_label(c, k, t), g) for k, c, g in cases)
         miou = iou_from_confusion(conf)['miou'] * 100
         assert details['miou'][i] == pytest.approx(miou, abs=0.006)
     assert res['cam/mIoU'] == details['miou'][details['thresholds'].index(0.3)]
@@ -89,18 +90,18 @@ def test_against_mmseg_iou_metric():
     from mmseg.evaluation import IoUMetric
     from mmseg.structures import SegDataSample
 
-    from projects.amr.evaluation.cam_metric import VOC_SEG_CLASSES
+    from projects.amr.evaluation import seg_class_names
 
     rng = np.random.default_rng(1)
     cases = [_random_case(rng, 21, 19) for _ in range(6)]
     thr = 0.4
     ours = CAMMetric(bg_threshold=thr, thresholds=(thr,))
     ref = IoUMetric(iou_metrics=['mIoU'])
-    ref.dataset_meta = dict(classes=VOC_SEG_CLASSES)
+    ref.dataset_meta = dict(classes=seg_class_names())
     for keys, cams, gt in cases:
         ours.process(None, [dict(keys=keys, high_res=cams, gt_seg_map=gt)])
         sample = SegDataSample()
-        sample.pred_sem_seg = PixelData(data=torch.from_numpy(cams_to_label(cams, keys, thr))[None])
+        sample.pred_sem_seg = PixelData(data=torch.from_numpy(seed_label(cams, keys, thr))[None])
         sample.gt_sem_seg = PixelData(data=torch.from_numpy(gt.astype(np.int64))[None])
         ref.process(None, [sample.to_dict()])
     r_ours = ours.evaluate(len(cases))
@@ -110,5 +111,31 @@ def test_against_mmseg_iou_metric():
     # ready label maps (PNG seeds) give the same number
     labels = CAMMetric(bg_threshold=thr)
     for keys, cams, gt in cases:
-        labels.process(None, [dict(pred_label=cams_to_label(cams, keys, thr), gt_seg_map=gt)])
+        labels.process(None, [dict(pred_label=seed_label(cams, keys, thr), gt_seg_map=gt)])
     assert labels.evaluate(len(cases))['cam/mIoU'] == r_ours['cam/mIoU']
+
+
+def test_class_names_from_the_dataset_metainfo():
+    """The mask classes come from the dataset's metainfo (background first), given or through
+    the evaluator's ``dataset_meta``; their number sets the confusion size."""
+    from projects.amr.evaluation import seg_class_names
+
+    meta = dict(classes=('cat', 'dog'))
+    assert seg_class_names(meta) == ('background', 'cat', 'dog')
+    assert seg_class_names(dict(classes=('background', 'cat'))) == ('background', 'cat')
+    assert len(seg_class_names()) == 21  # the VOC dataset's
+    with pytest.raises(ValueError, match='without classes'):
+        seg_class_names(dict(classes=()))
+    gt = np.array([[0, 1], [2, 2]])
+    cams = np.array([[[0.1, 0.9], [0.1, 0.1]], [[0.1, 0.1], [0.8, 0.8]]], np.float32)
+    for metric in (CAMMetric(class_names=seg_class_names(meta)), CAMMetric()):
+        if metric.num_classes == 21:
+            metric.dataset_meta = meta
+        metric.process(None, [dict(keys=[0, 1], high_res=cams, gt_seg_map=gt)])
+        metric.evaluate(1)
+        assert metric.num_classes == 3 and metric.details['class_names'] == list(
+            seg_class_names(meta)
+        )
+        assert len(metric.details['iou'][0]) == 3
+    with pytest.raises(ValueError, match='3 class names for num_classes=21'):
+        CAMMetric(class_names=seg_class_names(meta), num_classes=21)

@@ -30,7 +30,9 @@ from mmengine.runner import load_checkpoint  # noqa: E402
 
 from projects.amr.cam.generate import evaluate_folder  # noqa: E402
 from projects.amr.cam.inference import infer_cams, load_image  # noqa: E402
+from projects.amr.cam.settings import CAMSettings  # noqa: E402
 from projects.amr.engine.hooks import build_cam_dataset, eval_sources  # noqa: E402
+from projects.amr.evaluation import seg_class_names  # noqa: E402
 from projects.amr.utils.io import json_safe, load_npy_dict, save_json, save_npy  # noqa: E402
 
 BRANCHES = ('spotlight', 'compensation')
@@ -96,6 +98,7 @@ def main(argv=None) -> dict:
     for i in range(len(dataset)):
         info = dataset.get_data_info(i)
         index[info['img_id']] = info
+    settings = CAMSettings(scales=args.scales)
     t0 = time.time()
     for n, img_id in enumerate(ids, 1):
         paths = {k: osp.join(args.out_dir, k, img_id + '.npy') for k in (*BRANCHES, 'fused')}
@@ -109,7 +112,7 @@ def main(argv=None) -> dict:
             if osp.isfile(paths[name]):
                 maps.append(load_npy_dict(paths[name]))
                 continue
-            m = infer_cams(view, img, keys, scales=args.scales)
+            m = infer_cams(view, img, keys, settings)
             save_npy(paths[name], m)
             maps.append(m)
         save_npy(paths['fused'], fuse(maps, tuple(args.branch_weights)))
@@ -127,7 +130,11 @@ def main(argv=None) -> dict:
     )
     for name in (*BRANCHES, 'fused'):
         metrics, _ = evaluate_folder(
-            osp.join(args.out_dir, name), ids, seg_dir, bg_threshold=args.bg_threshold
+            osp.join(args.out_dir, name),
+            ids,
+            seg_dir,
+            bg_threshold=args.bg_threshold,
+            class_names=seg_class_names(dataset.metainfo),
         )
         result[name] = metrics
         logger.info(f'{name}: ' + ', '.join(f'{k} {v}' for k, v in metrics.items()))

@@ -31,9 +31,9 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
+from projects.amr.cam.seed import seed_label  # noqa: E402
 from projects.amr.datasets.demo import voc_palette  # noqa: E402
 from projects.amr.datasets.voc_image_label import VOC_CLASSES  # noqa: E402
-from projects.amr.evaluation.confusion import cams_to_label  # noqa: E402
 from projects.amr.utils.io import atomic_write, load_npy_dict  # noqa: E402
 
 CELL_W = 3.0  # inches per column
@@ -202,7 +202,7 @@ def main(argv: Optional[list] = None) -> dict:
             heat = heat_overlay(img, maps['high_res'], args.alpha)
             titles.append(draw(next(ax), heat, f'{label}: {class_names(maps["keys"])}'))
             if args.seeds:
-                seed = cams_to_label(maps['high_res'], maps['keys'], args.bg_threshold)
+                seed = seed_label(maps['high_res'], maps['keys'], args.bg_threshold)
                 titles.append(
                     draw(next(ax), colour_label(seed), f'{label} seed @{args.bg_threshold:.2f}')
                 )

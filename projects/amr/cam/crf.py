@@ -8,7 +8,7 @@ Uses ``pydensecrf`` (the module the ``pydensecrf2`` wheel installs), with IRN's
 
 import numpy as np
 
-from ..evaluation.confusion import cams_to_label
+from .seed import class_lut, seed_planes
 
 
 def crf_inference_label(
@@ -46,11 +46,25 @@ def crf_inference_label(
     return np.argmax(np.array(q).reshape((n_labels, h, w)), axis=0).astype(np.int64)
 
 
-def _plane_labels(img: np.ndarray, cams: np.ndarray, thr: float, crf: bool) -> np.ndarray:
-    """Plane index (0 = bg, i = keys[i-1]) of the argmax over [thr, cams], CRF-refined."""
-    bg = np.full((1, *cams.shape[1:]), thr, dtype=np.float32)
-    planes = np.concatenate([bg, cams.astype(np.float32)], axis=0).argmax(axis=0)
-    return crf_inference_label(img, planes, cams.shape[0] + 1) if crf else planes
+def crf_seed_label(
+    img: np.ndarray, cams: np.ndarray, keys: np.ndarray, bg_threshold: float, crf: bool = True
+) -> np.ndarray:
+    """Class ids of the seed rule (:mod:`.seed`) at ``bg_threshold``, its planes CRF-refined.
+
+    Args:
+        img (np.ndarray): H x W x 3 uint8 RGB image (used when ``crf``).
+        cams (np.ndarray): (K, H, W) max-normalised CAMs of the classes ``keys``.
+        keys (np.ndarray): 0-based foreground classes of the K planes.
+        bg_threshold (float): Background score.
+        crf (bool): Refine the plane map with the dense CRF. Defaults to True.
+
+    Returns:
+        np.ndarray: H x W int64 class ids (0 background).
+    """
+    planes = seed_planes(cams, bg_threshold)
+    if crf:
+        planes = crf_inference_label(img, planes, cams.shape[0] + 1)
+    return class_lut(keys)[planes]
 
 
 def make_ir_label(
@@ -74,9 +88,8 @@ def make_ir_label(
     """
     cams = np.asarray(cam_dict['high_res'])
     keys = np.asarray(cam_dict['keys'], dtype=np.int64).reshape(-1)
-    lut = np.concatenate([[0], keys + 1])
-    fg = lut[_plane_labels(img, cams, fg_thr, crf)]
-    bg = lut[_plane_labels(img, cams, bg_thr, crf)]
+    fg = crf_seed_label(img, cams, keys, fg_thr, crf)
+    bg = crf_seed_label(img, cams, keys, bg_thr, crf)
     label = fg.astype(np.uint8)
     label[fg == 0] = 255
     label[(fg == 0) & (bg == 0)] = 0
@@ -99,9 +112,6 @@ def make_seed_label(
     """
     cams = np.asarray(cam_dict['high_res'])
     keys = np.asarray(cam_dict['keys'], dtype=np.int64).reshape(-1)
-    if not crf:
-        return cams_to_label(cams, keys, bg_threshold).astype(np.uint8)
-    if img is None:
+    if crf and img is None:
         raise ValueError('make_seed_label(crf=True) needs the image')
-    lut = np.concatenate([[0], keys + 1])
-    return lut[_plane_labels(img, cams, bg_threshold, True)].astype(np.uint8)
+    return crf_seed_label(img, cams, keys, bg_threshold, crf).astype(np.uint8)

@@ -17,7 +17,7 @@ run resumes where it stopped and a finished one is not redone; ranks then meet a
 
 import os.path as osp
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Optional
 
 import cv2
@@ -26,11 +26,13 @@ import torch.nn as nn
 from mmengine.dist import barrier, get_dist_info
 from mmengine.logging import MMLogger, print_log
 
-from ..evaluation.cam_metric import CAMMetric
+from ..evaluation.cam_metric import CAMMetric, seg_class_names
 from ..utils.io import atomic_write, json_safe, load_npy_dict, save_json, save_label_png, save_npy
 from .crf import make_ir_label, make_seed_label
-from .inference import DEFAULT_SCALES, check_climbing, infer_cams_batch, load_image
-from .map_extractors import MAP_EXTRACTORS, RESIZES, check_choice
+from .inference import infer_cams_batch, load_image
+from .settings import PseudoLabelSettings
+
+OUTPUTS = ('cams', 'seeds', 'seeds_crf', 'ir_labels')
 
 
 def _samples(dataset) -> list[dict]:
@@ -74,28 +76,161 @@ def overlay_cam(img_rgb: np.ndarray, cam_dict: dict, alpha: float = 0.5) -> np.n
     return (img_rgb * (1 - alpha) + color * alpha).astype(np.uint8)
 
 
+def output_paths(out_dir: str, img_id: str, settings: PseudoLabelSettings) -> dict:
+    """Output name -> file of one image (``seeds_crf`` / ``ir_labels`` only when asked)."""
+    wanted = ['cams', 'seeds']
+    if settings.seed_crf:
+        wanted.append('seeds_crf')
+    if settings.ir_label is not None:
+        wanted.append('ir_labels')
+    ext = dict(cams='.npy')
+    return {k: osp.join(out_dir, k, img_id + ext.get(k, '.png')) for k in wanted}
+
+
+class PseudoLabelWriter:
+    """Writes the CAMs, seeds and IR labels of the samples it is given.
+
+    Images without CAMs wait in a per-size bucket until ``images_per_batch`` of one size are
+    there (at most ``4 * images_per_batch`` wait in all; the largest bucket goes first beyond
+    that), then their CAMs are computed together (:func:`infer_cams_batch`) and each image's
+    files are written atomically. Images whose CAMs exist get only their missing labels.
+    Every image is read once; those in ``keep`` stay in :attr:`kept` (the visualiser's).
+
+    Args:
+        model (nn.Module): The CAM model, in eval mode.
+        dataset: The dataset (its pipeline reads the images).
+        out_dir (str): Output root.
+        settings (PseudoLabelSettings): The settings.
+        keep (Sequence[str]): Ids whose BGR images are kept in memory.
+    """
+
+    def __init__(
+        self,
+        model: nn.Module,
+        dataset,
+        out_dir: str,
+        settings: PseudoLabelSettings,
+        keep: Sequence[str] = (),
+    ) -> None:
+        self.model = model
+        self.dataset = dataset
+        self.out_dir = out_dir
+        self.settings = settings
+        self.keep = set(keep)
+        self.kept: dict = {}
+        self.buckets: dict = {}
+        self.computed = 0
+        self.infer_time = 0.0
+
+    def add(self, sample: dict) -> None:
+        """Write what is missing of one sample (or queue it for a CAM batch)."""
+        paths = output_paths(self.out_dir, sample['img_id'], self.settings)
+        missing = [k for k, v in paths.items() if not osp.isfile(v)]
+        if missing and osp.isfile(paths['cams']):
+            self._labels(sample, None, load_npy_dict(paths['cams']), missing)
+        elif missing:
+            img = self._read(sample)
+            bucket = self.buckets.setdefault(img.shape[:2], [])
+            bucket.append((sample, img, missing))
+            per_batch = self.settings.cam.images_per_batch
+            if len(bucket) >= per_batch:
+                self._flush(self.buckets.pop(img.shape[:2]))
+            elif sum(len(b) for b in self.buckets.values()) > 4 * per_batch:
+                largest = max(self.buckets, key=lambda k: len(self.buckets[k]))
+                self._flush(self.buckets.pop(largest))
+
+    def close(self) -> None:
+        """Compute and write the images still waiting."""
+        for size in sorted(self.buckets):
+            self._flush(self.buckets[size])
+        self.buckets = {}
+
+    def _read(self, sample: dict) -> np.ndarray:
+        img = _load_bgr(self.dataset, sample['index'], sample['img_path'])
+        if sample['img_id'] in self.keep:
+            self.kept[sample['img_id']] = img
+        return img
+
+    def _flush(self, bucket: list) -> None:
+        """CAMs of a bucket of (sample, image, missing) of one size, then their labels."""
+        t = time.time()
+        cam_dicts = infer_cams_batch(
+            self.model,
+            [b[1] for b in bucket],
+            [b[0]['keys'] for b in bucket],
+            settings=self.settings.cam,
+        )
+        self.infer_time += time.time() - t
+        self.computed += len(bucket)
+        for (sample, img, missing), cam_dict in zip(bucket, cam_dicts):
+            save_npy(output_paths(self.out_dir, sample['img_id'], self.settings)['cams'], cam_dict)
+            self._labels(sample, img, cam_dict, missing)
+
+    def _labels(self, sample: dict, img: Optional[np.ndarray], cam_dict: dict, missing) -> None:
+        """Seeds, CRF seeds and IR labels of one image from its CAMs."""
+        paths = output_paths(self.out_dir, sample['img_id'], self.settings)
+        bg = self.settings.bg_threshold
+        if 'seeds' in missing:
+            save_label_png(paths['seeds'], make_seed_label(cam_dict, bg))
+        if ('seeds_crf' in missing or 'ir_labels' in missing) and img is None:
+            img = self._read(sample)
+        rgb = None if img is None else np.ascontiguousarray(img[..., ::-1])
+        if 'seeds_crf' in missing:
+            save_label_png(paths['seeds_crf'], make_seed_label(cam_dict, bg, rgb, crf=True))
+        if 'ir_labels' in missing:
+            save_label_png(
+                paths['ir_labels'], make_ir_label(rgb, cam_dict, **self.settings.ir_label)
+            )
+
+
+def write_pseudo_labels(
+    model: nn.Module,
+    dataset,
+    samples: Sequence[dict],
+    out_dir: str,
+    settings: PseudoLabelSettings,
+    logger: MMLogger,
+    keep: Sequence[str] = (),
+) -> PseudoLabelWriter:
+    """Write this rank's share (``rank::world_size``) of ``samples``; the closed writer.
+
+    The model is put in eval mode and restored afterwards; progress is logged every
+    ``settings.log_interval`` images.
+    """
+    rank, world_size = get_dist_info()
+    writer = PseudoLabelWriter(model, dataset, out_dir, settings, keep)
+    mine = samples[rank::world_size]
+    was_training = model.training
+    model.eval()
+    t0 = time.time()
+    try:
+        for n, sample in enumerate(mine, 1):
+            writer.add(sample)
+            every = settings.log_interval
+            if every and (n % every == 0 or n == len(mine)):
+                el = time.time() - t0
+                print_log(
+                    f'pseudo labels [rank {rank}] {n}/{len(mine)} images, '
+                    f'{writer.computed} computed, {el:.0f}s elapsed, '
+                    f'eta {el / n * (len(mine) - n):.0f}s',
+                    logger=logger,
+                )
+        writer.close()
+    finally:
+        model.train(was_training)
+    return writer
+
+
 def generate_pseudo_labels(
     model: nn.Module,
     dataset,
     out_dir: str,
-    scales: Sequence[float] = DEFAULT_SCALES,
-    branch_weights: Optional[Sequence[float]] = None,
-    climbing: Optional[dict] = None,
-    output_stride: int = 16,
-    fp16: bool = False,
-    bg_threshold: float = 0.20,
-    thresholds: Optional[Sequence[float]] = None,
-    seed_crf: bool = False,
-    ir_label: Optional[dict] = dict(fg_thr=0.60, bg_thr=0.33, crf=True),
+    settings: Optional[PseudoLabelSettings] = None,
     eval_ids: Optional[Sequence[str]] = None,
     eval_seg_dir: Optional[str] = None,
-    num_vis: int = 4,
     visualizer=None,
-    log_interval: int = 20,
     logger: Optional[MMLogger] = None,
-    map_extractor: str = 'cam',
-    resize: str = 'torch',
-    images_per_batch: int = 1,
+    **fields,
 ) -> dict:
     """Write CAMs, seeds and IR labels for ``dataset``, then evaluate and visualise.
 
@@ -105,145 +240,65 @@ def generate_pseudo_labels(
         dataset: A dataset whose ``get_data_info(i)`` gives ``img_path``, ``img_id`` and
             ``gt_label`` (0-based foreground classes), e.g. :class:`VOCImageLabelDataset`
             over ``train_aug``; its pipeline, when it yields ``img`` (LoadImageFromFile),
-            reads the images.
+            reads the images; its ``metainfo['classes']`` names the classes of the metric.
         out_dir (str): Output root.
-        scales (Sequence[float]): Inference scales; see :func:`infer_cams`.
-        branch_weights (Sequence[float], optional): Branch fusion weights (equal by default).
-        climbing (dict, optional): Anti-adversarial climbing settings (see
-            :func:`infer_cams`: ``restriction_mask``, ``batched``, ``chunk_size``, ...); None
-            is off.
-        output_stride (int): The model's CAM stride. Defaults to 16.
-        fp16 (bool): Store CAMs as float16. Defaults to False.
-        bg_threshold (float): Background score of the seeds and the reported mIoU.
-        thresholds (Sequence[float], optional): Sweep of :class:`CAMMetric`.
-        seed_crf (bool): Also write CRF-refined seeds (``seeds_crf/``) and evaluate them.
-        ir_label (dict, optional): Kwargs of :func:`make_ir_label`; None for no IR labels.
+        settings (PseudoLabelSettings, optional): The CAM and label settings; None is the
+            defaults.
         eval_ids (Sequence[str], optional): Ids to evaluate (VOC ``train``); they must be in
             ``dataset``. None or no ``eval_seg_dir`` skips the evaluation.
         eval_seg_dir (str, optional): Folder of ground-truth masks ``<id>.png``.
-        num_vis (int): Overlays to save (first evaluation ids, or first dataset ids).
         visualizer (optional): An mmengine ``Visualizer``; overlays go to its backends too.
-        log_interval (int): Log progress every this many images.
         logger (MMLogger, optional): Defaults to the current logger.
-        map_extractor (str): ``'gradcam'`` (released Grad-CAM maps) or ``'cam'`` (ReLU(CAM));
-            see :func:`infer_cams`. Defaults to ``'cam'``.
-        resize (str): ``'pil'`` (released uint8 PIL bicubic pyramid) or ``'torch'``; see
-            :func:`infer_cams`. Defaults to ``'torch'``.
-        images_per_batch (int): Images of the same size whose CAMs are computed together
-            (:func:`infer_cams_batch`; with climbing all their (image, class) items climb in
-            one batch, ``climbing.chunk_size`` at a time). The maps equal one image at a time
-            up to float rounding; the gain is on a GPU, where 1-2 classes per image fill it
-            poorly. Images wait in a per-size bucket until it is full (at most
-            ``4 * images_per_batch`` wait in all; the largest bucket goes first beyond that);
-            each is still written as its own files. Defaults to 1 (one image at a time).
+        **fields: Flat settings (:meth:`PseudoLabelSettings.from_dict` keys) replacing those
+            of ``settings``.
 
     Returns:
         dict: ``metrics`` (CAMMetric results, empty without evaluation), ``seed_crf_metrics``,
         ``num_images``, ``num_computed`` (this rank), ``sec_per_image`` (this rank's CAM
         inference, NaN when everything was skipped).
     """
+    settings = PseudoLabelSettings.of(settings, **fields)
     logger = logger or MMLogger.get_current_instance()
-    check_choice('map_extractor', map_extractor, MAP_EXTRACTORS)
-    check_choice('resize', resize, RESIZES)
-    if climbing is not None:
-        check_climbing(climbing)
-    rank, world_size = get_dist_info()
+    rank, _ = get_dist_info()
     samples = _samples(dataset)
-    by_id = {s['img_id']: s for s in samples}
-    dirs = {k: osp.join(out_dir, k) for k in ('cams', 'seeds', 'seeds_crf', 'ir_labels')}
-
-    def paths(img_id: str) -> dict:
-        p = dict(
-            cams=osp.join(dirs['cams'], img_id + '.npy'),
-            seeds=osp.join(dirs['seeds'], img_id + '.png'),
-        )
-        if seed_crf:
-            p['seeds_crf'] = osp.join(dirs['seeds_crf'], img_id + '.png')
-        if ir_label is not None:
-            p['ir_labels'] = osp.join(dirs['ir_labels'], img_id + '.png')
-        return p
-
-    if not isinstance(images_per_batch, int) or images_per_batch < 1:
-        raise ValueError(f'images_per_batch must be a positive int, got {images_per_batch!r}')
-    infer_kwargs = dict(
-        scales=scales,
-        branch_weights=branch_weights,
-        climbing=climbing,
-        output_stride=output_stride,
-        fp16=fp16,
-        map_extractor=map_extractor,
-        resize=resize,
+    ids = _evaluation_ids(samples, eval_ids, logger)
+    vis_ids = (ids or [s['img_id'] for s in samples])[: settings.num_vis]
+    writer = write_pseudo_labels(
+        model, dataset, samples, out_dir, settings, logger, keep=vis_ids if rank == 0 else ()
     )
-    state = dict(computed=0, infer_time=0.0)
-
-    def finish(s: dict, img: Optional[np.ndarray], cam_dict: dict, missing: list) -> None:
-        """Seeds, CRF seeds and IR labels of one image from its CAMs."""
-        p = paths(s['img_id'])
-        if 'seeds' in missing:
-            save_label_png(p['seeds'], make_seed_label(cam_dict, bg_threshold))
-        if ('seeds_crf' in missing or 'ir_labels' in missing) and img is None:
-            img = _load_bgr(dataset, s['index'], s['img_path'])
-        rgb = None if img is None else np.ascontiguousarray(img[..., ::-1])
-        if 'seeds_crf' in missing:
-            save_label_png(p['seeds_crf'], make_seed_label(cam_dict, bg_threshold, rgb, crf=True))
-        if 'ir_labels' in missing:
-            save_label_png(p['ir_labels'], make_ir_label(rgb, cam_dict, **ir_label))
-
-    def flush(bucket: list) -> None:
-        """CAMs of a bucket of (sample, image, missing) of one size, then their labels."""
-        t = time.time()
-        cam_dicts = infer_cams_batch(
-            model, [b[1] for b in bucket], [b[0]['keys'] for b in bucket], **infer_kwargs
-        )
-        state['infer_time'] += time.time() - t
-        state['computed'] += len(bucket)
-        for (s, img, missing), cam_dict in zip(bucket, cam_dicts):
-            save_npy(paths(s['img_id'])['cams'], cam_dict)
-            finish(s, img, cam_dict, missing)
-
-    was_training = model.training
-    model.eval()
-    mine = samples[rank::world_size]
-    buckets: dict = {}
-    t0 = time.time()
-    try:
-        for n, s in enumerate(mine, 1):
-            p = paths(s['img_id'])
-            missing = [k for k, v in p.items() if not osp.isfile(v)]
-            if missing and osp.isfile(p['cams']):
-                finish(s, None, load_npy_dict(p['cams']), missing)
-            elif missing:
-                img = _load_bgr(dataset, s['index'], s['img_path'])
-                bucket = buckets.setdefault(img.shape[:2], [])
-                bucket.append((s, img, missing))
-                if len(bucket) >= images_per_batch:
-                    flush(buckets.pop(img.shape[:2]))
-                elif sum(len(b) for b in buckets.values()) > 4 * images_per_batch:
-                    flush(buckets.pop(max(buckets, key=lambda k: len(buckets[k]))))
-            if log_interval and (n % log_interval == 0 or n == len(mine)):
-                el = time.time() - t0
-                print_log(
-                    f'pseudo labels [rank {rank}] {n}/{len(mine)} images, '
-                    f'{state["computed"]} computed, {el:.0f}s elapsed, '
-                    f'eta {el / n * (len(mine) - n):.0f}s',
-                    logger=logger,
-                )
-        for size in sorted(buckets):
-            flush(buckets[size])
-    finally:
-        model.train(was_training)
     barrier()
-
     result = dict(
         num_images=len(samples),
-        num_computed=state['computed'],
-        sec_per_image=(
-            state['infer_time'] / state['computed'] if state['computed'] else float('nan')
-        ),
+        num_computed=writer.computed,
+        sec_per_image=writer.infer_time / writer.computed if writer.computed else float('nan'),
         metrics={},
         seed_crf_metrics={},
     )
-    ids = [i for i in (eval_ids or []) if i in by_id]
+    if ids and eval_seg_dir:
+        class_names = seg_class_names(getattr(dataset, 'metainfo', None))
+        evaluated = evaluate_pseudo_labels(out_dir, ids, eval_seg_dir, settings, class_names)
+        details = evaluated.pop('details')
+        result.update(evaluated)
+        if rank == 0:
+            write_cam_metrics(out_dir, ids, eval_seg_dir, settings, result, details)
+    if rank == 0 and vis_ids:
+        by_id = {s['img_id']: s for s in samples}
+        images = {i: writer.kept.get(i) for i in vis_ids}
+        for img_id in vis_ids:
+            if images[img_id] is None:
+                s = by_id[img_id]
+                images[img_id] = _load_bgr(dataset, s['index'], s['img_path'])
+        visualise_cams(out_dir, images, visualizer)
+    barrier()
+    return result
+
+
+def _evaluation_ids(
+    samples: Sequence[dict], eval_ids: Optional[Sequence[str]], logger: MMLogger
+) -> list:
+    """The evaluation ids that are in the dataset (a warning names how many are not)."""
+    known = {s['img_id'] for s in samples}
+    ids = [i for i in (eval_ids or []) if i in known]
     if eval_ids and len(ids) < len(eval_ids):
         print_log(
             f'{len(eval_ids) - len(ids)} evaluation ids are not in the dataset; '
@@ -251,104 +306,137 @@ def generate_pseudo_labels(
             logger=logger,
             level=30,
         )
-    if ids and eval_seg_dir:
-        result.update(
-            evaluate_pseudo_labels(
-                out_dir, ids, eval_seg_dir, bg_threshold, thresholds, seed_crf, logger
+    return ids
+
+
+def write_cam_metrics(
+    out_dir: str,
+    ids: Sequence[str],
+    seg_dir: str,
+    settings: PseudoLabelSettings,
+    result: dict,
+    details: Optional[dict],
+) -> None:
+    """``<out_dir>/cam_metrics.json``: the metrics, their details and the settings."""
+    cam = settings.cam
+    save_json(
+        osp.join(out_dir, 'cam_metrics.json'),
+        json_safe(
+            dict(
+                split_ids=len(ids),
+                seg_dir=seg_dir,
+                bg_threshold=settings.bg_threshold,
+                scales=list(cam.scales),
+                climbing=None if cam.climbing is None else cam.to_dict()['climbing'],
+                map_extractor=cam.map_extractor,
+                resize=cam.resize,
+                branch_weights=cam.branch_weights,
+                metrics=result['metrics'],
+                details=details,
+                seed_crf_metrics=result['seed_crf_metrics'],
+                note='best_* values choose the background threshold with the ground truth; '
+                'quote mIoU at the configured bg_threshold',
             )
-        )
-        if rank == 0:
-            save_json(
-                osp.join(out_dir, 'cam_metrics.json'),
-                json_safe(
-                    dict(
-                        split_ids=len(ids),
-                        seg_dir=eval_seg_dir,
-                        bg_threshold=bg_threshold,
-                        scales=list(scales),
-                        climbing=climbing,
-                        map_extractor=map_extractor,
-                        resize=resize,
-                        branch_weights=branch_weights,
-                        metrics=result['metrics'],
-                        details=result.pop('details', None),
-                        seed_crf_metrics=result['seed_crf_metrics'],
-                        note='best_* values choose the background threshold with the ground truth; '
-                        'quote mIoU at the configured bg_threshold',
-                    )
-                ),
-            )
-    if rank == 0 and num_vis:
-        vis_ids = (ids or [s['img_id'] for s in samples])[:num_vis]
-        for img_id in vis_ids:
-            s = by_id[img_id]
-            bgr = _load_bgr(dataset, s['index'], s['img_path'])
-            ov = overlay_cam(
-                np.ascontiguousarray(bgr[..., ::-1]), load_npy_dict(paths(img_id)['cams'])
-            )
-            path = osp.join(out_dir, 'cam_vis', img_id + '.jpg')
-            atomic_write(path, lambda tmp, im=ov: cv2.imwrite(tmp, im[..., ::-1]), '.jpg')
-            if visualizer is not None:
-                visualizer.add_image(f'cam_{img_id}', ov)
-    barrier()
-    result.pop('details', None)
-    return result
+        ),
+    )
+
+
+def visualise_cams(out_dir: str, images: dict, visualizer=None) -> None:
+    """``<out_dir>/cam_vis/<id>.jpg`` overlays of the CAMs of ``images`` (id -> BGR image).
+
+    Args:
+        out_dir (str): Output root holding ``cams/<id>.npy``.
+        images (dict): Id -> BGR uint8 image.
+        visualizer (optional): An mmengine ``Visualizer``; the overlays go to its backends.
+    """
+    for img_id, bgr in images.items():
+        cam_dict = load_npy_dict(osp.join(out_dir, 'cams', img_id + '.npy'))
+        ov = overlay_cam(np.ascontiguousarray(bgr[..., ::-1]), cam_dict)
+        path = osp.join(out_dir, 'cam_vis', img_id + '.jpg')
+        atomic_write(path, lambda tmp, im=ov: cv2.imwrite(tmp, im[..., ::-1]), '.jpg')
+        if visualizer is not None:
+            visualizer.add_image(f'cam_{img_id}', ov)
+
+
+def _cam_samples(cam_dir: str, ids: Sequence[str], seg_dir: str) -> Iterator[dict]:
+    """CAMMetric samples of ``ids`` from ``<cam_dir>/<id>.npy``, one at a time."""
+    for img_id in ids:
+        cam = load_npy_dict(osp.join(cam_dir, img_id + '.npy'))
+        gt = osp.join(seg_dir, img_id + '.png')
+        yield dict(keys=cam['keys'], high_res=cam['high_res'], seg_map_path=gt)
+
+
+def _label_samples(label_dir: str, ids: Sequence[str], seg_dir: str) -> Iterator[dict]:
+    """CAMMetric samples of ``ids`` from the label PNGs ``<label_dir>/<id>.png``."""
+    from PIL import Image
+
+    for img_id in ids:
+        path = osp.join(label_dir, img_id + '.png')
+        if not osp.isfile(path):
+            raise FileNotFoundError(f'prediction not found: {path}')
+        gt = osp.join(seg_dir, img_id + '.png')
+        yield dict(pred_label=np.asarray(Image.open(path)), seg_map_path=gt)
+
+
+def _run_metric(metric: CAMMetric, samples_of, ids: Sequence[str]) -> dict:
+    """Process this rank's ids (``samples_of(ids) -> samples``) and evaluate all of them."""
+    rank, world_size = get_dist_info()
+    for sample in samples_of(ids[rank::world_size]):
+        metric.process(None, [sample])
+    metrics = metric.evaluate(len(ids))
+    return {k.split('/', 1)[-1]: v for k, v in metrics.items()}
 
 
 def evaluate_pseudo_labels(
     out_dir: str,
     ids: Sequence[str],
     seg_dir: str,
-    bg_threshold: float = 0.20,
-    thresholds: Optional[Sequence[float]] = None,
-    seed_crf: bool = False,
-    logger: Optional[MMLogger] = None,
+    settings: Optional[PseudoLabelSettings] = None,
+    class_names: Optional[Sequence[str]] = None,
 ) -> dict:
     """CAMMetric over ``out_dir/cams`` (and ``seeds_crf`` PNGs) for ``ids``, sharded by rank.
+
+    The sweep's row at ``settings.bg_threshold`` scores exactly the ``seeds/<id>.png`` the
+    writer wrote (the same seed rule, :mod:`.seed`).
+
+    Args:
+        out_dir (str): Output root of :func:`generate_pseudo_labels`.
+        ids (Sequence[str]): Ids to evaluate.
+        seg_dir (str): Ground-truth masks ``<id>.png``.
+        settings (PseudoLabelSettings, optional): ``bg_threshold``, ``thresholds`` and
+            ``seed_crf``; None is the defaults.
+        class_names (Sequence[str], optional): Mask classes, background first (the
+            dataset's, :func:`seg_class_names`); None is VOC's 21.
 
     Returns:
         dict: ``metrics``, ``details`` (main process; None elsewhere), ``seed_crf_metrics``.
     """
-    rank, world_size = get_dist_info()
+    settings = settings or PseudoLabelSettings()
+    _, world_size = get_dist_info()
+    names = dict(class_names=class_names or seg_class_names(None))
     metric = CAMMetric(
-        bg_threshold=bg_threshold,
-        thresholds=thresholds,
+        bg_threshold=settings.bg_threshold,
+        thresholds=settings.thresholds,
         collect_dir=osp.join(out_dir, '.collect_cam') if world_size > 1 else None,
+        **names,
     )
-    for img_id in ids[rank::world_size]:
-        cam = load_npy_dict(osp.join(out_dir, 'cams', img_id + '.npy'))
-        metric.process(
-            None,
-            [
-                dict(
-                    keys=cam['keys'],
-                    high_res=cam['high_res'],
-                    seg_map_path=osp.join(seg_dir, img_id + '.png'),
-                )
-            ],
-        )
-    metrics = metric.evaluate(len(ids))
+    cam_dir = osp.join(out_dir, 'cams')
     out = dict(
-        metrics={k.split('/', 1)[-1]: v for k, v in metrics.items()},
+        metrics=_run_metric(metric, lambda part: _cam_samples(cam_dir, part, seg_dir), ids),
         details=metric.details,
         seed_crf_metrics={},
     )
-    if seed_crf:
-        from PIL import Image
-
+    if settings.seed_crf:
         crf_metric = CAMMetric(
-            bg_threshold=bg_threshold,
+            bg_threshold=settings.bg_threshold,
             prefix='seed_crf',
             collect_dir=osp.join(out_dir, '.collect_crf') if world_size > 1 else None,
+            **names,
         )
-        for img_id in ids[rank::world_size]:
-            pred = np.asarray(Image.open(osp.join(out_dir, 'seeds_crf', img_id + '.png')))
-            crf_metric.process(
-                None, [dict(pred_label=pred, seg_map_path=osp.join(seg_dir, img_id + '.png'))]
-            )
-        out['seed_crf_metrics'] = {
-            k.split('/', 1)[-1]: v for k, v in crf_metric.evaluate(len(ids)).items()
-        }
+        crf_dir = osp.join(out_dir, 'seeds_crf')
+        out['seed_crf_metrics'] = _run_metric(
+            crf_metric, lambda part: _label_samples(crf_dir, part, seg_dir), ids
+        )
     return out
 
 
@@ -358,6 +446,7 @@ def evaluate_folder(
     seg_dir: str,
     bg_threshold: float = 0.20,
     thresholds: Optional[Sequence[float]] = None,
+    class_names: Optional[Sequence[str]] = None,
 ) -> tuple[dict, dict]:
     """Score a folder of CAM ``.npy`` files (with the sweep) or of label PNGs.
 
@@ -369,26 +458,24 @@ def evaluate_folder(
         seg_dir (str): Ground-truth masks ``<id>.png``.
         bg_threshold (float): Configured background threshold (CAMs only).
         thresholds (Sequence[float], optional): Sweep (CAMs only).
+        class_names (Sequence[str], optional): Mask classes, background first; None is
+            VOC's 21 (:func:`seg_class_names`).
 
     Returns:
         tuple[dict, dict]: The metrics and :attr:`CAMMetric.details`.
     """
-    from PIL import Image
-
     if not ids:
         raise ValueError('no ids to evaluate')
-    use_npy = osp.isfile(osp.join(pred_dir, ids[0] + '.npy'))
-    metric = CAMMetric(bg_threshold=bg_threshold, thresholds=thresholds)
-    for img_id in ids:
-        gt = osp.join(seg_dir, img_id + '.png')
-        if use_npy:
-            cam = load_npy_dict(osp.join(pred_dir, img_id + '.npy'))
-            sample = dict(keys=cam['keys'], high_res=cam['high_res'], seg_map_path=gt)
-        else:
-            path = osp.join(pred_dir, img_id + '.png')
-            if not osp.isfile(path):
-                raise FileNotFoundError(f'prediction not found: {path}')
-            sample = dict(pred_label=np.asarray(Image.open(path)), seg_map_path=gt)
+    metric = CAMMetric(
+        bg_threshold=bg_threshold,
+        thresholds=thresholds,
+        class_names=class_names or seg_class_names(None),
+    )
+    if osp.isfile(osp.join(pred_dir, ids[0] + '.npy')):
+        samples = _cam_samples(pred_dir, ids, seg_dir)
+    else:
+        samples = _label_samples(pred_dir, ids, seg_dir)
+    for sample in samples:
         metric.process(None, [sample])
     metrics = metric.evaluate(len(ids))
     return {k.split('/', 1)[-1]: v for k, v in metrics.items()}, metric.details

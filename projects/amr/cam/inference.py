@@ -39,29 +39,14 @@ from PIL import Image
 
 from ..models.plugins.amm import amm_group_size
 from .adversarial_climbing import climb_pair_maps
-from .map_extractors import (
-    MAP_EXTRACTORS,
-    RESIZES,
-    RESTRICTION_MASKS,
-    check_choice,
-    pair_maps,
-    positive_weight_counts,
+from .map_extractors import RESIZES, check_choice, pair_maps, positive_weight_counts
+from .settings import (  # noqa: F401  (CLIMBING_KEYS, DEFAULT_SCALES, check_climbing: public)
+    CLIMBING_KEYS,
+    DEFAULT_SCALES,
+    CAMSettings,
+    ClimbingSettings,
+    check_climbing,
 )
-
-CLIMBING_KEYS = (
-    'iters',
-    'step',
-    'lam',
-    'mask_thr',
-    'multiplier',
-    'branch_only',
-    'restriction_mask',
-    'batched',
-    'chunk_size',
-    'half_iters_scales',
-)
-
-DEFAULT_SCALES = (1.0, 0.5, 0.75, 1.25, 1.5, 1.75, 2.0)
 
 
 def model_device(model: nn.Module) -> torch.device:
@@ -94,7 +79,7 @@ def load_image(path: str) -> np.ndarray:
     return img
 
 
-def _scaled_batch(
+def scaled_pair(
     img: torch.Tensor,
     scale: float,
     mean: torch.Tensor,
@@ -127,7 +112,7 @@ def _scaled_batch(
     return torch.cat([x, x.flip(-1)], dim=0)
 
 
-def _pair_map(
+def class_pair_maps(
     cams: torch.Tensor,
     keys: torch.Tensor,
     map_extractor: str = 'cam',
@@ -144,7 +129,8 @@ def _pair_map(
     return pair_maps(cams[:, keys].transpose(0, 1), map_extractor, pos_weights)
 
 
-def _max_norm(x: torch.Tensor) -> torch.Tensor:
+def max_norm(x: torch.Tensor) -> torch.Tensor:
+    """Per-class max normalisation of (K, h, w) maps: ``x / (max x + 1e-5)``."""
     return x / (x.flatten(1).max(dim=1)[0].view(-1, 1, 1) + 1e-5)
 
 
@@ -152,14 +138,8 @@ def infer_cams(
     model: nn.Module,
     img: Union[np.ndarray, torch.Tensor],
     keys: Sequence[int],
-    scales: Sequence[float] = DEFAULT_SCALES,
-    branch_weights: Optional[Sequence[float]] = None,
-    climbing: Optional[dict] = None,
-    output_stride: int = 16,
-    cam_stride: int = 4,
-    fp16: bool = False,
-    map_extractor: str = 'cam',
-    resize: str = 'torch',
+    settings: Union[CAMSettings, Sequence[float], dict, None] = None,
+    **fields,
 ) -> dict:
     """Multi-scale + flip CAMs of one image, IRN's format.
 
@@ -171,51 +151,24 @@ def infer_cams(
             tensor already in the model's channel order, 0..255.
         keys (Sequence[int]): 0-based foreground classes of the image (its image-level
             label); only these maps are computed.
-        scales (Sequence[float]): Image scales; the order does not matter.
-        branch_weights (Sequence[float], optional): Fusion weights of the branches;
-            default equal weights summing to 1 (0.5/0.5 for AMR, 1.0 for one branch).
-        climbing (dict, optional): Anti-adversarial climbing settings, None for plain CAMs:
-            kwargs of :func:`climb_pair_maps` (``iters``, ``step``, ``lam``, ``mask_thr``,
-            ``multiplier``, ``branch_only``, ``restriction_mask``, ``chunk_size``), plus
-            ``half_iters_scales`` (scales climbed ``iters // 2`` times, default ``(0.5,)``,
-            the released quirk) and ``batched`` (default True: all present classes climb
-            together as one batch of ``2 K`` images, at most ``chunk_size`` classes at a
-            time; False: one class after the other, the released loop; the maps are equal),
-            e.g. ``dict(iters=27, step=0.08, lam=7.0, mask_thr=0.5,
-            restriction_mask='per_iteration')``. Costs about ``iters`` forward and backward
-            passes per class, scale and branch.
-        output_stride (int): The model's CAM stride (16 for AMR's ResNet / Lite0 at OS 16),
-            for the ``high_res`` upsampling grid.
-        cam_stride (int): Stride of ``cam`` (4, IRN's).
-        fp16 (bool): Store ``cam`` / ``high_res`` as float16.
-        map_extractor (str): ``'gradcam'``: the released Grad-CAM maps (ReLU(CAM) times a
-            per-image factor ``n_i / (N_c+ (n_0 + n_1))``, :mod:`.map_extractors`); the
-            factor weights the image against its flip and the scales against each other,
-            and inside climbing it sets the strength of the restriction term as released.
-            Needs the model's bias-free 1x1 classifiers. ``'cam'``: plain ReLU(CAM), works
-            with any ``cams()`` model. Defaults to ``'cam'``.
-        resize (str): Pyramid rescaling. ``'pil'``: as released, PIL bicubic on the uint8
-            image, rounded back to uint8, then normalised (at scale 0.5 torch's float bicubic
-            differs from it by up to ~3 grey levels). ``'torch'``: torch bicubic in float,
-            antialiased when shrinking, on the model's device. Defaults to ``'torch'``.
+        settings (CAMSettings, optional): How the maps are computed (scales, climbing,
+            ``map_extractor``, ``resize``, ...; see :class:`CAMSettings`); a config dict of
+            its fields or a sequence of scales is accepted too. None: the defaults.
+        **fields: :class:`CAMSettings` fields replacing those of ``settings``.
+
+    Climbing costs about ``iters`` forward and backward passes per class, scale and branch.
+    ``map_extractor='gradcam'`` (the released Grad-CAM maps, ReLU(CAM) times a per-image
+    factor ``n_i / (N_c+ (n_0 + n_1))``, :mod:`.map_extractors`) weights the image against its
+    flip and the scales against each other, and inside climbing sets the strength of the
+    restriction term as released; it needs the model's bias-free 1x1 classifiers.
+    ``resize='pil'`` rescales as released (PIL bicubic on the uint8 image; at scale 0.5
+    torch's float bicubic differs from it by up to ~3 grey levels).
 
     Returns:
         dict: ``keys`` (K,) int64, ``cam`` (K, ceil(H/4), ceil(W/4)) and ``high_res``
         (K, H, W) float32 (or float16), max-normalised per class then fused.
     """
-    return infer_cams_batch(
-        model,
-        [img],
-        [keys],
-        scales=scales,
-        branch_weights=branch_weights,
-        climbing=climbing,
-        output_stride=output_stride,
-        cam_stride=cam_stride,
-        fp16=fp16,
-        map_extractor=map_extractor,
-        resize=resize,
-    )[0]
+    return infer_cams_batch(model, [img], [keys], CAMSettings.of(settings, **fields))[0]
 
 
 def _as_chw(img: Union[np.ndarray, torch.Tensor], to_rgb: bool, device) -> torch.Tensor:
@@ -233,14 +186,8 @@ def infer_cams_batch(
     model: nn.Module,
     imgs: Sequence[Union[np.ndarray, torch.Tensor]],
     keys_list: Sequence[Sequence[int]],
-    scales: Sequence[float] = DEFAULT_SCALES,
-    branch_weights: Optional[Sequence[float]] = None,
-    climbing: Optional[dict] = None,
-    output_stride: int = 16,
-    cam_stride: int = 4,
-    fp16: bool = False,
-    map_extractor: str = 'cam',
-    resize: str = 'torch',
+    settings: Union[CAMSettings, Sequence[float], dict, None] = None,
+    **fields,
 ) -> list:
     """:func:`infer_cams` of several images of one size, computed together.
 
@@ -255,15 +202,8 @@ def infer_cams_batch(
         model (nn.Module): The CAM model (see :func:`infer_cams`).
         imgs (Sequence): Images of one size (see :func:`infer_cams`'s ``img``).
         keys_list (Sequence[Sequence[int]]): Present classes of each image.
-        scales (Sequence[float]): Image scales.
-        branch_weights (Sequence[float], optional): Fusion weights of the branches.
-        climbing (dict, optional): Climbing settings; ``chunk_size`` counts (image, class)
-            items here.
-        output_stride (int): The model's CAM stride.
-        cam_stride (int): Stride of ``cam``.
-        fp16 (bool): Store the maps as float16.
-        map_extractor (str): ``'gradcam'`` or ``'cam'``.
-        resize (str): ``'pil'`` or ``'torch'``.
+        settings (CAMSettings, optional): See :func:`infer_cams`.
+        **fields: :class:`CAMSettings` fields replacing those of ``settings``.
 
     Returns:
         list[dict]: One :func:`infer_cams` dict per image, in order.
@@ -271,10 +211,7 @@ def infer_cams_batch(
     Raises:
         ValueError: The images differ in size, or ``keys_list`` has another length.
     """
-    check_choice('map_extractor', map_extractor, MAP_EXTRACTORS)
-    check_choice('resize', resize, RESIZES)
-    if climbing is not None:
-        check_climbing(climbing)
+    settings = CAMSettings.of(settings, **fields)
     if len(imgs) != len(keys_list):
         raise ValueError(f'{len(keys_list)} key lists for {len(imgs)} images')
     if not imgs:
@@ -288,12 +225,8 @@ def infer_cams_batch(
         raise ValueError(f'infer_cams_batch needs images of one size, got sizes (h, w) {sizes}')
     H, W = sizes[0]
     keys_np = [np.asarray(sorted({int(k) for k in keys}), dtype=np.int64) for keys in keys_list]
-    size4 = (math.ceil(H / cam_stride), math.ceil(W / cam_stride))
-    size_up = (
-        output_stride * math.ceil(H / output_stride),
-        output_stride * math.ceil(W / output_stride),
-    )
-    dtype = np.float16 if fp16 else np.float32
+    size4 = (math.ceil(H / settings.cam_stride), math.ceil(W / settings.cam_stride))
+    dtype = np.float16 if settings.fp16 else np.float32
     results = [
         dict(keys=k, cam=np.zeros((0, *size4), dtype), high_res=np.zeros((0, H, W), dtype))
         for k in keys_np
@@ -301,37 +234,61 @@ def infer_cams_batch(
     active = [i for i, k in enumerate(keys_np) if k.size]
     if not active:
         return results
-    keys_t = [torch.as_tensor(keys_np[i], device=device) for i in active]
-    pos_weights: dict = {}
+    pairs = [(tensors[i], keys_np[i]) for i in active]
+    cam_sums, hr_sums = _scale_sums(model, pairs, mean, std, settings)
+    n = len(cam_sums[0])
+    weights = settings.branch_weights or [1.0 / n] * n
+    if len(weights) != n:
+        raise ValueError(f'{len(weights)} branch weights for a model with {n} branches')
+    for a, i in enumerate(active):
+        cam = sum(w * max_norm(c) for w, c in zip(weights, cam_sums[a]))
+        high_res = sum(w * max_norm(h) for w, h in zip(weights, hr_sums[a]))
+        results[i] = dict(
+            keys=keys_np[i],
+            cam=cam.cpu().numpy().astype(dtype),
+            high_res=high_res.cpu().numpy().astype(dtype),
+        )
+    return results
 
-    def pos_of(branch: int, a: int) -> Optional[torch.Tensor]:
-        if map_extractor != 'gradcam':
-            return None
-        if (branch, a) not in pos_weights:
-            pos_weights[branch, a] = positive_weight_counts(model, branch, keys_np[active[a]]).to(
-                device
-            )
-        return pos_weights[branch, a]
 
-    # one pair alone keeps the whole-batch statistics path (bit-identical to a batch of 2)
-    group = 2 if len(active) > 1 else None
-    cam_sums: list = [[] for _ in active]
-    hr_sums: list = [[] for _ in active]
-    for scale in sorted(float(s) for s in scales):
-        pairs = torch.stack([_scaled_batch(tensors[i], scale, mean, std, resize) for i in active])
-        if climbing is None:
-            with torch.inference_mode(), amm_group_size(model, group):
-                cams = model.cams(pairs.flatten(0, 1))
-                maps = [
-                    [
-                        _pair_map(c[2 * a : 2 * a + 2], keys_t[a], map_extractor, pos_of(b, a))
-                        for b, c in enumerate(cams)
-                    ]
-                    for a in range(len(active))
-                ]
+def _scale_sums(
+    model: nn.Module,
+    images: Sequence[tuple],
+    mean: torch.Tensor,
+    std: torch.Tensor,
+    settings: CAMSettings,
+) -> tuple[list, list]:
+    """Per image and branch, the class maps summed over the scales at both output grids.
+
+    Args:
+        model (nn.Module): The CAM model.
+        images (Sequence[tuple]): ``(image (3, H, W), keys (K,))`` of every image with
+            classes, all of one size.
+        mean (Tensor): Normalisation mean (3, 1, 1).
+        std (Tensor): Normalisation std (3, 1, 1).
+        settings (CAMSettings): The settings.
+
+    Returns:
+        tuple[list, list]: ``cam`` sums (K, ceil(H/4), ceil(W/4)) and ``high_res`` sums
+        (K, H, W), each ``[[per branch] per image]``.
+    """
+    H, W = images[0][0].shape[1:]
+    s = settings.output_stride
+    size4 = (math.ceil(H / settings.cam_stride), math.ceil(W / settings.cam_stride))
+    size_up = (s * math.ceil(H / s), s * math.ceil(W / s))
+    keys = [k for _, k in images]
+    cam_sums: list = [[] for _ in images]
+    hr_sums: list = [[] for _ in images]
+    pos_cache: dict = {}
+    for scale in sorted(settings.scales):
+        pairs = torch.stack(
+            [scaled_pair(img, scale, mean, std, settings.resize) for img, _ in images]
+        )
+        if settings.climbing is None:
+            maps = _plain_maps(model, pairs, keys, settings.map_extractor, pos_cache)
         else:
             maps = _climbed_maps(
-                model, pairs, [keys_np[i] for i in active], scale, climbing, map_extractor
+                model, pairs, keys, scale, settings.climbing, settings.map_extractor
             )
         for a, per_branch in enumerate(maps):
             for b, m in enumerate(per_branch):
@@ -344,36 +301,46 @@ def infer_cams_batch(
                 else:
                     cam_sums[a][b] = cam_sums[a][b] + c4
                     hr_sums[a][b] = hr_sums[a][b] + hr
-
-    n = len(cam_sums[0])
-    weights = [1.0 / n] * n if branch_weights is None else [float(w) for w in branch_weights]
-    if len(weights) != n:
-        raise ValueError(f'{len(weights)} branch weights for a model with {n} branches')
-    for a, i in enumerate(active):
-        cam = sum(w * _max_norm(c) for w, c in zip(weights, cam_sums[a]))
-        high_res = sum(w * _max_norm(h) for w, h in zip(weights, hr_sums[a]))
-        results[i] = dict(
-            keys=keys_np[i],
-            cam=cam.cpu().numpy().astype(dtype),
-            high_res=high_res.cpu().numpy().astype(dtype),
-        )
-    return results
+    return cam_sums, hr_sums
 
 
-def check_climbing(climbing: dict) -> None:
-    """Raise a ValueError naming any unknown key or bad value of a ``climbing`` dict."""
-    if not isinstance(climbing, dict):
-        raise ValueError(f'climbing must be a dict or None, got {climbing!r}')
-    unknown = sorted(set(climbing) - set(CLIMBING_KEYS))
-    if unknown:
-        raise ValueError(f'unknown climbing key(s) {unknown}; known: {list(CLIMBING_KEYS)}')
-    if 'restriction_mask' in climbing:
-        check_choice('climbing.restriction_mask', climbing['restriction_mask'], RESTRICTION_MASKS)
-    chunk = climbing.get('chunk_size')
-    if chunk is not None and (not isinstance(chunk, int) or chunk < 1):
-        raise ValueError(f'climbing.chunk_size must be a positive int or None, got {chunk!r}')
-    if not isinstance(climbing.get('batched', True), bool):
-        raise ValueError(f'climbing.batched must be a bool, got {climbing["batched"]!r}')
+def _plain_maps(
+    model: nn.Module,
+    pairs: torch.Tensor,
+    keys: Sequence[np.ndarray],
+    map_extractor: str,
+    pos_cache: dict,
+) -> list:
+    """Class maps of one forward pass per image and branch: ``[[(K_i, h, w)] per image]``.
+
+    Args:
+        model (nn.Module): The CAM model.
+        pairs (Tensor): The image/flip pair of every image, (N, 2, 3, h, w).
+        keys (Sequence[np.ndarray]): Present classes of each image (non-empty).
+        map_extractor (str): ``'gradcam'`` or ``'cam'``.
+        pos_cache (dict): ``N_c+`` per (branch, image), filled on first use (``'gradcam'``).
+    """
+    device = pairs.device
+    keys_t = [torch.as_tensor(k, device=device) for k in keys]
+
+    def pos_of(branch: int, a: int) -> Optional[torch.Tensor]:
+        if map_extractor != 'gradcam':
+            return None
+        if (branch, a) not in pos_cache:
+            pos_cache[branch, a] = positive_weight_counts(model, branch, keys[a]).to(device)
+        return pos_cache[branch, a]
+
+    # one pair alone keeps the whole-batch statistics path (bit-identical to a batch of 2)
+    group = 2 if len(keys) > 1 else None
+    with torch.inference_mode(), amm_group_size(model, group):
+        cams = model.cams(pairs.flatten(0, 1))
+        return [
+            [
+                class_pair_maps(c[2 * a : 2 * a + 2], keys_t[a], map_extractor, pos_of(b, a))
+                for b, c in enumerate(cams)
+            ]
+            for a in range(len(keys))
+        ]
 
 
 def _climbed_maps(
@@ -381,7 +348,7 @@ def _climbed_maps(
     pairs: torch.Tensor,
     keys: Sequence[np.ndarray],
     scale: float,
-    climbing: dict,
+    climbing: ClimbingSettings,
     map_extractor: str = 'cam',
 ) -> list:
     """Climbing accumulations per image and branch: ``[[(K_i, h, w) per branch] per image]``.
@@ -391,22 +358,13 @@ def _climbed_maps(
         pairs (Tensor): The image/flip pair of every image, (N, 2, 3, h, w).
         keys (Sequence[np.ndarray]): Present classes of each image (non-empty).
         scale (float): The pairs' scale (``half_iters_scales`` climb ``iters // 2``).
-        climbing (dict): Climbing settings (see :func:`infer_cams`).
+        climbing (ClimbingSettings): Climbing settings.
         map_extractor (str): ``'gradcam'`` or ``'cam'``.
     """
     num_branches = getattr(model, 'num_branches', None)
     if num_branches is None:
         with torch.inference_mode():
             num_branches = len(model.cams(pairs[0]))
-    cfg = dict(climbing)
-    half_scales = cfg.pop('half_iters_scales', (0.5,))
-    iters = int(cfg.pop('iters', 27))
-    batched = cfg.pop('batched', True)
-    chunk_size = cfg.pop('chunk_size', None)
-    if not batched:
-        chunk_size = 1
-    if any(abs(scale - s) < 1e-6 for s in half_scales):
-        iters = iters // 2
     owner = [a for a, k in enumerate(keys) for _ in range(k.size)]
     classes = [int(c) for k in keys for c in k]
     item_pairs = pairs[torch.as_tensor(owner, device=pairs.device)]
@@ -416,10 +374,10 @@ def _climbed_maps(
             item_pairs,
             classes,
             branch=b,
-            iters=iters,
+            iters=climbing.iters_at(scale),
             map_extractor=map_extractor,
-            chunk_size=chunk_size,
-            **cfg,
+            chunk_size=climbing.chunk_size if climbing.batched else 1,
+            **climbing.climb_kwargs(),
         )
         for b in range(num_branches)
     ]

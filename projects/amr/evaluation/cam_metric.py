@@ -10,11 +10,27 @@ from mmengine.logging import MMLogger, print_log
 from mmengine.registry import METRICS
 from PIL import Image
 
-from ..datasets.voc_image_label import VOC_CLASSES
+from ..cam.seed import seed_label_sweep
+from ..datasets.voc_image_label import VOCImageLabelDataset
 from .confusion import iou_from_confusion
 
-# the 21 classes of a VOC segmentation mask
-VOC_SEG_CLASSES = ('background',) + VOC_CLASSES
+
+def seg_class_names(metainfo: Optional[dict] = None) -> tuple[str, ...]:
+    """The classes of a segmentation mask from a dataset's metainfo: background first.
+
+    Args:
+        metainfo (dict, optional): A dataset's ``metainfo``; its ``classes`` are the
+            foreground classes of the image-level labels (``'background'`` is put in front
+            unless it is already the first). None: :class:`VOCImageLabelDataset`'s (VOC's 20).
+
+    Returns:
+        tuple[str, ...]: The mask classes, index = class id.
+    """
+    meta = VOCImageLabelDataset.METAINFO if metainfo is None else metainfo
+    classes = tuple(meta.get('classes') or ())
+    if not classes:
+        raise ValueError(f'dataset metainfo without classes: {metainfo!r}')
+    return classes if classes[0] == 'background' else ('background',) + classes
 
 
 def default_thresholds() -> tuple[float, ...]:
@@ -41,14 +57,21 @@ class CAMMetric(BaseMetric):
     ``best_bg_threshold_gt_selected``. The full per-threshold, per-class table is kept in
     :attr:`details` on the main process and logged.
 
+    The seeds are :func:`projects.amr.cam.seed.seed_label_sweep` of the CAMs, the rule the
+    pseudo-label stage writes ``seeds/<id>.png`` with: the row at ``bg_threshold`` scores
+    those files.
+
     Args:
         bg_threshold (float): The configured background threshold (AMR 0.20, IRN 0.15).
         thresholds (Sequence[float], optional): The sweep; defaults to 0.05..0.95 by 0.05.
             ``bg_threshold`` is added when missing.
-        num_classes (int): Classes including background. Defaults to 21.
+        num_classes (int, optional): Classes including background; defaults to the number
+            of ``class_names``.
         ignore_index (int): Ignored ground-truth value. Defaults to 255.
         cam_key (str): Sample key of the CAMs. Defaults to ``'high_res'``.
-        class_names (Sequence[str], optional): For the log table; VOC's by default.
+        class_names (Sequence[str], optional): Mask classes, background first (e.g.
+            :func:`seg_class_names` of the dataset's metainfo). Defaults to the evaluator's
+            ``dataset_meta`` when it is set, else to :class:`VOCImageLabelDataset`'s.
         collect_device (str): Device for gathering results across ranks. Defaults to 'cpu'.
         prefix (str, optional): Metric name prefix. Defaults to None.
     """
@@ -59,7 +82,7 @@ class CAMMetric(BaseMetric):
         self,
         bg_threshold: float = 0.20,
         thresholds: Optional[Sequence[float]] = None,
-        num_classes: int = 21,
+        num_classes: Optional[int] = None,
         ignore_index: int = 255,
         cam_key: str = 'high_res',
         class_names: Optional[Sequence[str]] = None,
@@ -73,17 +96,30 @@ class CAMMetric(BaseMetric):
         self.thresholds = tuple(
             sorted({round(float(t), 6) for t in sweep} | {round(self.bg_threshold, 6)})
         )
-        self.num_classes = num_classes
+        if class_names is not None and num_classes is not None:
+            if len(class_names) != num_classes:
+                raise ValueError(f'{len(class_names)} class names for num_classes={num_classes}')
+        self._class_names = None if class_names is None else tuple(class_names)
+        self._num_classes = num_classes
         self.ignore_index = ignore_index
         self.cam_key = cam_key
-        self.class_names = (
-            tuple(class_names)
-            if class_names is not None
-            else (
-                VOC_SEG_CLASSES if num_classes == 21 else tuple(str(i) for i in range(num_classes))
-            )
-        )
         self.details: Optional[dict] = None
+
+    @property
+    def class_names(self) -> tuple[str, ...]:
+        """Mask classes: as given, else from ``dataset_meta``, else the VOC dataset's."""
+        if self._class_names is not None:
+            return self._class_names
+        meta = self.dataset_meta
+        names = seg_class_names(meta if meta and meta.get('classes') else None)
+        if self._num_classes is not None and len(names) != self._num_classes:
+            return tuple(str(i) for i in range(self._num_classes))
+        return names
+
+    @property
+    def num_classes(self) -> int:
+        """Classes including background."""
+        return self._num_classes or len(self.class_names)
 
     def _gt(self, sample: dict) -> np.ndarray:
         if sample.get('gt_seg_map') is not None:
@@ -102,16 +138,8 @@ class CAMMetric(BaseMetric):
         g = gt[valid].astype(np.int64)
         if g.size and g.max() >= C:
             raise ValueError(f'ground-truth ids outside 0..{C - 1} and {self.ignore_index}')
-        if cams.shape[0]:
-            cams = cams.reshape(cams.shape[0], -1)[:, valid.reshape(-1)].astype(np.float32)
-            top = cams.max(axis=0)
-            fg = (np.asarray(keys, dtype=np.int64) + 1)[cams.argmax(axis=0)]
-        else:
-            top = np.full(g.shape, -np.inf, dtype=np.float32)
-            fg = np.zeros(g.shape, dtype=np.int64)
-        thr = np.asarray(self.thresholds, dtype=np.float32)
-        # argmax over [t, cams]: background wins ties, i.e. foreground only where max > t
-        pred = np.where(top[None, :] > thr[:, None], fg[None, :], 0)  # (T, P)
+        cams = cams.reshape(cams.shape[0], valid.size)[:, valid.reshape(-1)]
+        pred = seed_label_sweep(cams, keys, self.thresholds)  # (T, P), the seed rule
         idx = (np.arange(T)[:, None] * C + g[None, :]) * C + pred
         conf = np.bincount(idx.reshape(-1), minlength=T * C * C).reshape(T, C, C)
         rows = np.unique(g)

@@ -1,4 +1,4 @@
-"""Confusion matrices, IoU and the CAM-to-label rule shared by every WSSS evaluation.
+"""Confusion matrices and IoU shared by every WSSS evaluation.
 
 All stages (CAM seeds, IR labels, random-walk masks) are scored the same way: a confusion
 matrix accumulated over the whole set (ground truth rows, prediction columns, 255 ignored),
@@ -7,11 +7,7 @@ ground truth and the predictions is NaN and does not count), as chainercv's
 ``calc_semantic_segmentation_confusion`` does in IRN/AMR's ``eval_cam.py``.
 """
 
-from collections.abc import Sequence
-from typing import Union
-
 import numpy as np
-import torch
 
 
 def confusion_matrix(
@@ -92,36 +88,3 @@ def iou_from_confusion(conf: np.ndarray) -> dict:
         mfn=_nanmean(fn),
         acc=float(tp.sum() / total) if total else float('nan'),
     )
-
-
-ArrayLike = Union[np.ndarray, torch.Tensor]
-
-
-def cams_to_label(cams: ArrayLike, keys: Sequence[int], bg_threshold: float) -> ArrayLike:
-    """Seed label map from max-normalised CAMs of the present classes.
-
-    A constant background plane ``bg_threshold`` is prepended, the argmax taken over planes,
-    and plane ``i > 0`` mapped to class id ``keys[i - 1] + 1`` (background = 0).
-
-    Args:
-        cams (np.ndarray | Tensor): (K, H, W) CAMs of the K classes in ``keys``
-            (e.g. ``high_res``); a (K, ...) array of any trailing shape works.
-        keys (Sequence[int]): 0-based foreground class indices of the K planes.
-        bg_threshold (float): Background score.
-
-    Returns:
-        np.ndarray | Tensor: int64 class ids with the trailing shape of ``cams``, of the same
-        type as ``cams``.
-    """
-    keys = np.asarray(keys, dtype=np.int64).reshape(-1)
-    if cams.shape[0] != keys.size:
-        raise ValueError(f'{cams.shape[0]} CAM planes but {keys.size} keys')
-    lut = np.concatenate([[0], keys + 1])
-    if isinstance(cams, torch.Tensor):
-        bg = cams.new_full((1, *cams.shape[1:]), bg_threshold)
-        idx = torch.cat([bg, cams], dim=0).argmax(dim=0)
-        return torch.as_tensor(lut, device=cams.device)[idx]
-    cams = np.asarray(cams)
-    bg = np.full((1, *cams.shape[1:]), bg_threshold, dtype=np.float32)
-    idx = np.concatenate([bg, cams.astype(np.float32, copy=False)], axis=0).argmax(axis=0)
-    return lut[idx]

@@ -2,7 +2,6 @@
 
 import copy
 import os.path as osp
-from collections.abc import Sequence
 from typing import Optional
 
 from mmengine.hooks import Hook
@@ -10,7 +9,7 @@ from mmengine.model import is_model_wrapper
 from mmengine.registry import HOOKS
 
 from ...cam.generate import generate_pseudo_labels
-from ...cam.inference import DEFAULT_SCALES
+from ...cam.settings import PseudoLabelSettings
 
 
 def build_cam_dataset(cfg, dataset: Optional[dict] = None):
@@ -56,8 +55,8 @@ def eval_sources(
 class PseudoLabelHook(Hook):
     """After training, make the pseudo labels of the next stage and evaluate the seeds.
 
-    Runs :func:`projects.amr.cam.generate_pseudo_labels` with the trained model over the
-    train dataloader's dataset (``train_aug``): ``<out_dir>/cams/<id>.npy``,
+    Runs :func:`projects.amr.cam.generate.generate_pseudo_labels` with the trained model over
+    the train dataloader's dataset (``train_aug``): ``<out_dir>/cams/<id>.npy``,
     ``seeds/<id>.png``, ``ir_labels/<id>.png`` (and ``seeds_crf/`` when asked), then the
     seed mIoU on the VOC ``train`` ids against ``SegmentationClass`` with a background sweep
     (``cam_metrics.json`` and a log table; the sweep's best is labelled as selected with the
@@ -65,6 +64,13 @@ class PseudoLabelHook(Hook):
     Every rank writes its own shard; complete outputs are skipped, so ``--resume`` of a
     finished run regenerates only what is missing. ``tools/make_cam.py`` does the same from a
     checkpoint.
+
+    The CAM and label settings are the flat keys of
+    :class:`projects.amr.cam.settings.PseudoLabelSettings` (``scales``, ``climbing``,
+    ``map_extractor``, ``resize``, ``branch_weights``, ``output_stride``, ``fp16``,
+    ``images_per_batch``, ``bg_threshold``, ``thresholds``, ``seed_crf``, ``ir_label``,
+    ``num_vis``, ``log_interval``; defaults and meanings there), validated when the hook is
+    built: an unknown key or a bad value is a ValueError naming it.
 
     Args:
         dataset (dict, optional): Dataset config; defaults to the train dataloader's.
@@ -74,25 +80,7 @@ class PseudoLabelHook(Hook):
             Defaults to ``'ImageSets/Segmentation/train.txt'``.
         eval_seg_dir (str): Ground-truth masks, relative to ``data_root``.
             Defaults to ``'SegmentationClass'``.
-        bg_threshold (float): Seed background threshold. Defaults to 0.20 (AMR).
-        thresholds (Sequence[float], optional): Sweep; defaults to 0.05..0.95 by 0.05.
-        scales (Sequence[float]): Inference scales. Defaults to AMR's seven.
-        branch_weights (Sequence[float], optional): Branch fusion weights (equal by default).
-        climbing (dict, optional): Anti-adversarial climbing settings (see
-            :func:`projects.amr.cam.infer_cams`, e.g. ``restriction_mask``, ``batched``,
-            ``chunk_size``); None (default) is off.
-        output_stride (int): The model's CAM stride. Defaults to 16.
-        fp16 (bool): Store CAMs as float16. Defaults to False.
-        seed_crf (bool): Also write and score CRF-refined seeds. Defaults to False.
-        ir_label (dict, optional): :func:`make_ir_label` kwargs; None skips IR labels.
-        num_vis (int): Overlays to save. Defaults to 4.
-        log_interval (int): Progress log interval in images. Defaults to 20.
-        map_extractor (str): ``'gradcam'`` (the released Grad-CAM maps) or ``'cam'``
-            (ReLU(CAM)). Defaults to ``'cam'``.
-        resize (str): ``'pil'`` (the released uint8 PIL bicubic pyramid) or ``'torch'``.
-            Defaults to ``'torch'``.
-        images_per_batch (int): Same-size images whose CAMs (and climbing) are computed in
-            one batch; equal maps, a GPU speed-up. Defaults to 1.
+        **settings: The flat settings (see above).
     """
 
     priority = 'LOW'
@@ -103,41 +91,13 @@ class PseudoLabelHook(Hook):
         out_dir: Optional[str] = None,
         eval_ann_file: Optional[str] = 'ImageSets/Segmentation/train.txt',
         eval_seg_dir: Optional[str] = 'SegmentationClass',
-        bg_threshold: float = 0.20,
-        thresholds: Optional[Sequence[float]] = None,
-        scales: Sequence[float] = DEFAULT_SCALES,
-        branch_weights: Optional[Sequence[float]] = None,
-        climbing: Optional[dict] = None,
-        output_stride: int = 16,
-        fp16: bool = False,
-        seed_crf: bool = False,
-        ir_label: Optional[dict] = dict(fg_thr=0.60, bg_thr=0.33, crf=True),
-        num_vis: int = 4,
-        log_interval: int = 20,
-        map_extractor: str = 'cam',
-        resize: str = 'torch',
-        images_per_batch: int = 1,
+        **settings,
     ) -> None:
         self.dataset = dataset
         self.out_dir = out_dir
         self.eval_ann_file = eval_ann_file
         self.eval_seg_dir = eval_seg_dir
-        self.generate_kwargs = dict(
-            scales=tuple(scales),
-            branch_weights=branch_weights,
-            climbing=climbing,
-            output_stride=output_stride,
-            fp16=fp16,
-            bg_threshold=bg_threshold,
-            thresholds=thresholds,
-            seed_crf=seed_crf,
-            ir_label=ir_label,
-            num_vis=num_vis,
-            log_interval=log_interval,
-            map_extractor=map_extractor,
-            resize=resize,
-            images_per_batch=images_per_batch,
-        )
+        self.settings = PseudoLabelSettings.from_dict(settings)
         self.last_result: Optional[dict] = None
 
     def after_train(self, runner) -> None:
@@ -160,11 +120,11 @@ class PseudoLabelHook(Hook):
             model,
             dataset,
             out_dir,
+            self.settings,
             eval_ids=eval_ids,
             eval_seg_dir=seg_dir,
             visualizer=runner.visualizer,
             logger=runner.logger,
-            **self.generate_kwargs,
         )
         if self.last_result['metrics']:
             runner.logger.info(
