@@ -40,7 +40,10 @@ import torch  # noqa: E402
 from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
-from projects.amr.benchmark import (  # noqa: E402
+from projects.amr.cam.inference import load_image  # noqa: E402
+from projects.amr.cam.settings import DEFAULT_SCALES  # noqa: E402
+from projects.amr.utils.io import save_json  # noqa: E402
+from tools.analysis_tools.benchmark_harness import (  # noqa: E402
     PRECISIONS,
     cam_benchmark,
     check_precisions,
@@ -51,8 +54,6 @@ from projects.amr.benchmark import (  # noqa: E402
     random_walk_benchmark,
     train_step_benchmark,
 )
-from projects.amr.cam.inference import DEFAULT_SCALES, load_image  # noqa: E402
-from projects.amr.utils.io import save_json  # noqa: E402
 
 
 def build_runner(

@@ -5,8 +5,8 @@ import pytest
 import torch
 from mmengine.registry import DefaultScope
 
-from projects.amr.benchmark import random_walk_benchmark
 from projects.amr.models.irn import IRNet
+from tools.analysis_tools.benchmark_harness import random_walk_benchmark
 
 
 def test_random_walk_benchmark_checks_dense_equality():
@@ -45,7 +45,7 @@ def test_train_flops_counted_without_grouped_convs():
     from mmpretrain.registry import MODELS
     from mmpretrain.structures import DataSample
 
-    from projects.amr.benchmark import train_step_benchmark
+    from tools.analysis_tools.benchmark_harness import train_step_benchmark
 
     with DefaultScope.overwrite_default_scope('mmpretrain'):
         model = MODELS.build(

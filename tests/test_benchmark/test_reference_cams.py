@@ -1,4 +1,5 @@
-"""The benchmark's straightforward CAM baseline gives the same maps as infer_cams."""
+"""infer_cams equals an independent CAM computation (the test oracle); the benchmark harness's
+baselines give the same maps as the paths they time."""
 
 import numpy as np
 import pytest
@@ -6,8 +7,9 @@ import torch
 from mmengine.registry import DefaultScope
 from mmpretrain.registry import MODELS
 
-from projects.amr.benchmark import cam_benchmark, matmul_rate, reference_cams
 from projects.amr.cam.inference import infer_cams
+from tests.test_benchmark.cam_oracle import reference_cams
+from tools.analysis_tools.benchmark_harness import cam_benchmark, matmul_rate
 
 
 def tiny_classifier():
@@ -65,7 +67,7 @@ def test_cam_benchmark_reports_speedup():
 def test_climb_benchmark_equal_maps_and_refuses_non_finite():
     """Sequential, class-batched and image-batched climbing agree; a network that overflows
     is refused."""
-    from projects.amr.benchmark import climb_benchmark
+    from tools.analysis_tools.benchmark_harness import climb_benchmark
 
     model = tiny_classifier()
     img = np.random.default_rng(2).integers(0, 256, (48, 48, 3), dtype=np.uint8)
@@ -84,7 +86,7 @@ def test_climb_benchmark_equal_maps_and_refuses_non_finite():
 
 def test_climb_benchmark_bf16_differs_from_fp32_and_projects_the_stage():
     """bf16 autocast covers the climbing (its maps are not the fp32 ones); the projection."""
-    from projects.amr.benchmark import climb_benchmark
+    from tools.analysis_tools.benchmark_harness import climb_benchmark
 
     model = tiny_classifier()
     img = np.random.default_rng(2).integers(0, 256, (48, 48, 3), dtype=np.uint8)
@@ -124,12 +126,12 @@ def test_climb_benchmark_bf16_differs_from_fp32_and_projects_the_stage():
 
 def test_climb_benchmark_records_a_non_finite_precision(monkeypatch):
     """A studied precision that overflows is recorded with its error; fp32 figures stay."""
-    import projects.amr.benchmark as bench
+    import tools.analysis_tools.benchmark_harness as bench
 
-    finite = bench._finite_maps
+    finite = bench.finite_maps
     # fp32 paths (sequential, batched) pass; the bf16 run is reported as non-finite
     calls = iter([True, True, False])
-    monkeypatch.setattr(bench, '_finite_maps', lambda maps: next(calls) and finite(maps))
+    monkeypatch.setattr(bench, 'finite_maps', lambda maps: next(calls) and finite(maps))
     img = np.random.default_rng(2).integers(0, 256, (48, 48, 3), dtype=np.uint8)
     out = bench.climb_benchmark(
         tiny_classifier(),
@@ -148,7 +150,7 @@ def test_climb_benchmark_records_a_non_finite_precision(monkeypatch):
 
 
 def test_cuda_only_precisions_refused_on_cpu_and_tf32_flags_restored():
-    from projects.amr.benchmark import climb_benchmark, precision_context
+    from tools.analysis_tools.benchmark_harness import climb_benchmark, precision_context
 
     model = tiny_classifier()
     img = np.random.default_rng(2).integers(0, 256, (32, 32, 3), dtype=np.uint8)

@@ -2,7 +2,10 @@
 
 Every figure is a median over timed repeats after warm-up, next to the machine's own dense
 matrix-multiply rate measured in the same process, so achieved FLOP/s can be read as a
-fraction of what the hardware does on the easiest kernel.
+fraction of what the hardware does on the easiest kernel. The harness measures the method's
+public functions (:func:`infer_cams`, :func:`infer_cams_batch`, the random walk, the
+models' steps); its baselines are compositions of the same public functions, and the maps
+are checked equal in the same run.
 """
 
 import contextlib
@@ -16,19 +19,11 @@ from typing import Optional
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils.flop_counter import FlopCounterMode, flop_registry
 
-from .cam.inference import (
-    DEFAULT_SCALES,
-    _max_norm,
-    _pair_map,
-    _scaled_batch,
-    infer_cams,
-    infer_cams_batch,
-    normalisation_of,
-)
+from projects.amr.cam.inference import infer_cams, infer_cams_batch
+from projects.amr.cam.settings import DEFAULT_SCALES, CAMSettings
 
 
 def sync(device: torch.device) -> None:
@@ -76,7 +71,7 @@ def peak_memory_mb(device: torch.device) -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-class _DispatchFlopCounter(TorchDispatchMode):
+class DispatchFlopCounter(TorchDispatchMode):
     """torch's FLOP formulas (``flop_registry``) without FlopCounterMode's module tracker.
 
     The tracker's backward hooks do not support ``torch.autograd.grad``, which anti-adversarial
@@ -98,7 +93,7 @@ class _DispatchFlopCounter(TorchDispatchMode):
 
 def count_dispatch_flops(fn: Callable[[], object]) -> int:
     """FLOPs of one call of ``fn`` (convs, matmuls), forward and any autograd.grad inside."""
-    with _DispatchFlopCounter() as counter:
+    with DispatchFlopCounter() as counter:
         fn()
     return counter.total
 
@@ -154,63 +149,50 @@ def train_step_benchmark(
     return stats
 
 
-def reference_cams(
-    model: torch.nn.Module,
-    img: torch.Tensor,
-    keys: Sequence[int],
-    scales: Sequence[float] = DEFAULT_SCALES,
-    output_stride: int = 16,
-    cam_stride: int = 4,
-) -> dict:
-    """CAMs the straightforward way the released make_cam runs them.
+class BranchView(torch.nn.Module):
+    """A CAM model seen as one of its branches: ``cams()`` runs the whole model, keeps one."""
 
-    One scale and one image/flip pair at a time, each branch and each class in its own
-    forward pass, maps accumulated in the released order (0.5 first). It is the speed
-    baseline of :func:`infer_cams` and must give the same output.
+    def __init__(self, model: torch.nn.Module, branch: int) -> None:
+        super().__init__()
+        self.model = model
+        self.branch = branch
+        self.data_preprocessor = model.data_preprocessor
+
+    def cams(self, inputs: torch.Tensor) -> tuple[torch.Tensor]:
+        return (self.model.cams(inputs)[self.branch],)
+
+
+def per_class_cams(
+    model: torch.nn.Module, img: np.ndarray, keys: Sequence[int], settings: CAMSettings
+) -> dict:
+    """CAMs the straightforward way the released make_cam runs them: the speed baseline.
+
+    Each branch and each class in its own forward passes (the whole model run for every
+    branch, one image/flip pair and one class at a time, :func:`infer_cams` of a
+    :class:`BranchView` and one class), the branches fused with the settings' weights.
+    Max normalisation is per class and the fusion is linear, so the maps equal
+    :func:`infer_cams` of the model and all classes.
 
     Args:
-        model: Has ``cams()`` and a data preprocessor (mean/std).
-        img (Tensor): (3, H, W) image in the model's channel order, 0..255.
+        model (torch.nn.Module): A CAM model with ``num_branches``.
+        img (np.ndarray): BGR image.
         keys (Sequence[int]): 0-based classes present.
-        scales (Sequence[float]): As in :func:`infer_cams`.
-        output_stride (int): As in :func:`infer_cams`.
-        cam_stride (int): As in :func:`infer_cams`.
+        settings (CAMSettings): The settings (without climbing).
 
     Returns:
-        dict: ``cam`` and ``high_res`` as numpy arrays (weights 1/num_branches).
+        dict: ``cam`` and ``high_res`` as numpy arrays.
     """
-    mean, std, _ = normalisation_of(model)
-    img = img.float()
-    _, H, W = img.shape
-    size4 = (math.ceil(H / cam_stride), math.ceil(W / cam_stride))
-    size_up = (
-        output_stride * math.ceil(H / output_stride),
-        output_stride * math.ceil(W / output_stride),
-    )
-    with torch.inference_mode():
-        num_branches = len(model.cams(_scaled_batch(img, 1.0, mean, std)))
-        fused_cam, fused_hr = 0, 0
-        for b in range(num_branches):
-            per_class_cam, per_class_hr = [], []
-            for k in sorted(keys):
-                cam_sum, hr_sum = 0, 0
-                for scale in sorted(scales):
-                    x = _scaled_batch(img, scale, mean, std)
-                    m = _pair_map(model.cams(x)[b], torch.tensor([k]))[None]
-                    cam_sum = (
-                        cam_sum + F.interpolate(m, size4, mode='bilinear', align_corners=False)[0]
-                    )
-                    hr_sum = (
-                        hr_sum
-                        + F.interpolate(m, size_up, mode='bilinear', align_corners=False)[
-                            0, :, :H, :W
-                        ]
-                    )
-                per_class_cam.append(cam_sum)
-                per_class_hr.append(hr_sum)
-            fused_cam = fused_cam + _max_norm(torch.cat(per_class_cam)) / num_branches
-            fused_hr = fused_hr + _max_norm(torch.cat(per_class_hr)) / num_branches
-    return dict(cam=fused_cam.numpy(), high_res=fused_hr.numpy())
+    n = getattr(model, 'num_branches', 1)
+    views = [BranchView(model, b) for b in range(n)] if n > 1 else [model]
+    weights = settings.branch_weights or [1.0 / n] * n
+    classes = sorted({int(k) for k in keys})
+    out = {}
+    for key in ('cam', 'high_res'):
+        per_branch = [
+            np.concatenate([infer_cams(v, img, [k], settings)[key] for k in classes]) for v in views
+        ]
+        out[key] = sum(w * m for w, m in zip(weights, per_branch))
+    return out
 
 
 def cam_benchmark(
@@ -225,16 +207,15 @@ def cam_benchmark(
 ) -> dict:
     """Seconds per image of :func:`infer_cams` against a straightforward baseline.
 
-    Without climbing the baseline is :func:`reference_cams`; with climbing it is the same
+    Without climbing the baseline is :func:`per_class_cams`; with climbing it is the same
     climbing run with the whole model at every iteration (``branch_only=False``, both AMR
     branches computed to climb one, as released). Asserts that both give the same
     normalised CAMs (max abs difference < 1e-4).
     """
     device = next(model.parameters()).device
     model.eval()
-    ours = time_fn(
-        lambda: infer_cams(model, img, keys, scales, climbing=climbing), device, repeats, warmup
-    )
+    settings = CAMSettings(scales=scales, climbing=climbing)
+    ours = time_fn(lambda: infer_cams(model, img, keys, settings), device, repeats, warmup)
     out = dict(
         ours=ours,
         scales=list(scales),
@@ -245,15 +226,12 @@ def cam_benchmark(
     if not with_reference:
         return out
     if climbing is None:
-        _, _, to_rgb = normalisation_of(model)
-        t = torch.from_numpy(np.ascontiguousarray(img[..., ::-1] if to_rgb else img))
-        t = t.permute(2, 0, 1)
-        ref_fn = lambda: reference_cams(model, t, keys, scales)  # noqa: E731
+        ref_fn = lambda: per_class_cams(model, img, keys, settings)  # noqa: E731
     else:
-        slow = dict(climbing, branch_only=False)
-        ref_fn = lambda: infer_cams(model, img, keys, scales, climbing=slow)  # noqa: E731
+        slow = CAMSettings.of(settings, climbing=dict(climbing, branch_only=False))
+        ref_fn = lambda: infer_cams(model, img, keys, slow)  # noqa: E731
     ref = time_fn(ref_fn, device, repeats, warmup)
-    a = infer_cams(model, img, keys, scales, climbing=climbing)
+    a = infer_cams(model, img, keys, settings)
     b = ref_fn()
     diff = max(
         float(np.abs(a['cam'] - b['cam']).max()),
@@ -282,7 +260,8 @@ def reset_peak_memory(device: torch.device) -> bool:
         return False
 
 
-def _proc_status_mb(field: str) -> Optional[float]:
+def proc_status_mb(field: str) -> Optional[float]:
+    """A ``/proc/self/status`` memory field in MiB (None where unreadable)."""
     try:
         with open('/proc/self/status') as f:
             for line in f:
@@ -301,12 +280,12 @@ def peak_memory_since_reset_mb(device: torch.device) -> float:
     """
     if device.type == 'cuda':
         return torch.cuda.max_memory_allocated(device) / 2**20
-    hwm = _proc_status_mb('VmHWM')
+    hwm = proc_status_mb('VmHWM')
     return peak_memory_mb(device) if hwm is None else hwm
 
 
 PRECISIONS = ('fp32', 'tf32', 'bf16', 'fp16')
-_AUTOCAST_DTYPES = {'bf16': torch.bfloat16, 'fp16': torch.float16}
+AUTOCAST_DTYPES = {'bf16': torch.bfloat16, 'fp16': torch.float16}
 CUDA_ONLY_PRECISIONS = ('tf32', 'fp16')
 TRAIN_AUG_IMAGES = 10582
 FULL_STAGE_ITERS = 27
@@ -359,8 +338,8 @@ def precision_context(device: torch.device | str, precision: str) -> Iterator[No
     """
     device = torch.device(device)
     check_precisions(device, [precision])
-    if precision in _AUTOCAST_DTYPES:
-        with torch.autocast(device.type, dtype=_AUTOCAST_DTYPES[precision]):
+    if precision in AUTOCAST_DTYPES:
+        with torch.autocast(device.type, dtype=AUTOCAST_DTYPES[precision]):
             yield
         return
     if device.type != 'cuda':
@@ -451,7 +430,7 @@ def climb_projection(
     )
 
 
-def _max_map_diff(a: Sequence[dict], b: Sequence[dict]) -> float:
+def max_map_diff(a: Sequence[dict], b: Sequence[dict]) -> float:
     """Largest abs difference of the normalised ``cam`` and ``high_res`` maps of two runs."""
     return max(
         max(
@@ -462,7 +441,8 @@ def _max_map_diff(a: Sequence[dict], b: Sequence[dict]) -> float:
     )
 
 
-def _finite_maps(res: Sequence[dict]) -> bool:
+def finite_maps(res: Sequence[dict]) -> bool:
+    """Whether every ``cam`` and ``high_res`` map of a run is finite."""
     return all(np.isfinite(r['cam']).all() and np.isfinite(r['high_res']).all() for r in res)
 
 
@@ -554,15 +534,15 @@ def climb_benchmark(
         fp32='strict (CUDA: TF32 off for matmuls and cuDNN convolutions)',
     )
 
+    settings = CAMSettings(scales=scales, climbing=climbing, **kw)
+
     def one_by_one(batched: bool) -> list:
-        cfg = dict(climbing, batched=batched)
-        return [
-            infer_cams(model, i, k, scales, climbing=cfg, **kw) for i, k in zip(imgs, keys_list)
-        ]
+        cfg = CAMSettings.of(settings, climbing=dict(climbing, batched=batched))
+        return [infer_cams(model, i, k, cfg) for i, k in zip(imgs, keys_list)]
 
     def together() -> list:
-        cfg = dict(climbing, batched=True)
-        return infer_cams_batch(model, imgs, keys_list, scales, climbing=cfg, **kw)
+        cfg = CAMSettings.of(settings, climbing=dict(climbing, batched=True))
+        return infer_cams_batch(model, imgs, keys_list, cfg)
 
     def measure(run: Callable[[], list], precision: str) -> tuple[dict, list]:
         """Timings and peak memory of ``run`` at ``precision``; its (last) output."""
@@ -573,7 +553,7 @@ def climb_benchmark(
                 last['maps'] = run()
 
         sync(device)
-        base = _proc_status_mb('VmRSS') if device.type == 'cpu' else None
+        base = proc_status_mb('VmRSS') if device.type == 'cpu' else None
         resettable = reset_peak_memory(device)
         stats = time_fn(call, device, repeats, warmup)
         stats.update(
@@ -588,7 +568,7 @@ def climb_benchmark(
         )
         if base is not None:
             stats['rss_before_mb'] = base
-        if not _finite_maps(last['maps']):
+        if not finite_maps(last['maps']):
             raise ValueError(
                 f'{precision} climbing gave non-finite maps: the network overflows'
                 + (
@@ -610,7 +590,7 @@ def climb_benchmark(
             raise ValueError(f'{name}: {exc}') from None
     diff = 0.0
     for name, res in outputs.items():
-        d = _max_map_diff(outputs['sequential'], res)
+        d = max_map_diff(outputs['sequential'], res)
         if d >= 1e-4:
             raise AssertionError(f'{name} climbing differs from the sequential loop by {d}')
         diff = max(diff, d)
@@ -637,7 +617,7 @@ def climb_benchmark(
                 out['precision'][precision] = dict(path=path_name, error=str(exc))
                 out['precision'][precision]['within_1e-3'] = False
                 continue
-            d = _max_map_diff(outputs[path_name], maps)
+            d = max_map_diff(outputs[path_name], maps)
             stats.update(path=path_name, max_abs_diff_vs_fp32=d)
             stats['within_1e-3'] = bool(d < 1e-3)
             stats['speedup_vs_fp32'] = out[path_name]['median_s'] / stats['median_s']
@@ -681,7 +661,7 @@ def random_walk_benchmark(
         dict: ``edge`` / ``sparse`` (/ ``dense``) timings, the stride-4 grid, the number of
         pairs and the sparse matrix's bytes.
     """
-    from .models.irn.random_walk import affinity_matrix, random_walk
+    from projects.amr.models.irn.random_walk import affinity_matrix, random_walk
 
     device = next(model.parameters()).device
     model.eval()
