@@ -217,6 +217,11 @@ def main(argv=None):
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     device = torch.device(args.device)
+    if device.type == 'cuda' and args.what in ('cam', 'cam-climb'):
+        # the paths are compared at 1e-4: strict fp32 (cuDNN convolutions default to TF32);
+        # the climbing precision study switches TF32 on for its 'tf32' path only
+        torch.backends.cudnn.allow_tf32 = False
+        torch.backends.cuda.matmul.allow_tf32 = False
     # Measured before and after the workload; the higher one is the machine's rate. On a
     # shared VM a single short measurement read 100 GFLOP/s where repeats read 145-183.
     rate_before = matmul_rate(device)
@@ -228,6 +233,12 @@ def main(argv=None):
             cpu=platform.processor() or platform.machine(),
             threads=torch.get_num_threads(),
             gpu=torch.cuda.get_device_name(device) if device.type == 'cuda' else None,
+            tf32=dict(
+                cudnn=torch.backends.cudnn.allow_tf32,
+                matmul=torch.backends.cuda.matmul.allow_tf32,
+            )
+            if device.type == 'cuda'
+            else None,
         ),
     )
     if args.amp and args.device != 'cuda':

@@ -284,16 +284,21 @@ def strip_wheel(vpy: str, wheel: str, out_dir: str) -> str:
     return osp.join(out_dir, new)
 
 
-def build_mmcv(vpy: str, torch_version: str, tag: str) -> str:
-    """The mmcv 2.1.0 wheel with compiled CPU ops for ``torch_version`` / ``tag``, cached."""
-    cache = osp.join(
-        os.environ.get('MMCV_WHEEL_CACHE', osp.expanduser('~/.cache/amr-mmcv-wheels')),
-        f'torch-{torch_version}-cpu',
-    )
-    found = [f for f in sorted(os.listdir(cache))] if osp.isdir(cache) else []
-    found = [f for f in found if f.startswith(f'mmcv-{MMCV_VERSION}-{tag}-')]
-    if found:
-        return osp.join(cache, found[0])
+def mmcv_cache(torch_version: str) -> str:
+    """Where built mmcv wheels for ``torch_version`` are kept (shared with install.sh)."""
+    root = os.environ.get('MMCV_WHEEL_CACHE', osp.expanduser('~/.cache/amr-mmcv-wheels'))
+    return osp.join(root, f'torch-{torch_version}-cpu')
+
+
+def cached(folder: str, prefix: str) -> str | None:
+    """The first wheel in ``folder`` whose name starts with ``prefix`` (None when none)."""
+    names = sorted(os.listdir(folder)) if osp.isdir(folder) else []
+    found = [f for f in names if f.startswith(prefix) and f.endswith('.whl')]
+    return osp.join(folder, found[0]) if found else None
+
+
+def build_mmcv(vpy: str, torch_version: str) -> str:
+    """Build mmcv 2.1.0 with compiled CPU ops against the torch of ``vpy``; cache the wheel."""
     with tempfile.TemporaryDirectory() as tmp:
         run(
             [
@@ -311,8 +316,7 @@ def build_mmcv(vpy: str, torch_version: str, tag: str) -> str:
             'downloading the mmcv sdist',
         )
         run(['tar', '-xzf', osp.join(tmp, f'mmcv-{MMCV_VERSION}.tar.gz'), '-C', tmp], 'untar')
-        src = osp.join(tmp, f'mmcv-{MMCV_VERSION}')
-        setup = osp.join(src, 'setup.py')
+        setup = osp.join(tmp, f'mmcv-{MMCV_VERSION}', 'setup.py')
         with open(setup) as f:
             text = f.read()
         with open(setup, 'w') as f:  # torch >= 2.10 headers need C++20; mmcv forces C++17
@@ -327,7 +331,7 @@ def build_mmcv(vpy: str, torch_version: str, tag: str) -> str:
                 'wheel',
                 '--no-build-isolation',
                 '--no-deps',
-                src,
+                osp.dirname(setup),
                 '-w',
                 osp.join(tmp, 'dist'),
             ],
@@ -335,46 +339,62 @@ def build_mmcv(vpy: str, torch_version: str, tag: str) -> str:
             env=env,
         )
         (wheel,) = os.listdir(osp.join(tmp, 'dist'))
-        return strip_wheel(vpy, osp.join(tmp, 'dist', wheel), cache)
+        return strip_wheel(vpy, osp.join(tmp, 'dist', wheel), mmcv_cache(torch_version))
+
+
+def pydensecrf_cache(version: str, tag: str) -> str:
+    return osp.join(osp.expanduser('~/.cache/amr-wheels'), f'pydensecrf2-{version}-{tag}')
 
 
 def build_pydensecrf(vpy: str, version: str, tag: str) -> str:
-    """pydensecrf2 (sdist only on the index) as a stripped ``tag`` wheel, cached."""
-    cache = osp.join(osp.expanduser('~/.cache/amr-wheels'), f'pydensecrf2-{version}-{tag}')
-    if osp.isdir(cache) and os.listdir(cache):
-        return osp.join(cache, sorted(os.listdir(cache))[0])
+    """Build pydensecrf2 (an sdist only on the index) as a stripped ``tag`` wheel; cache it."""
     with tempfile.TemporaryDirectory() as tmp:
         run(
             [vpy, '-m', 'pip', 'wheel', '--no-deps', '-w', tmp, f'pydensecrf2=={version}'],
             'building pydensecrf2',
         )
         (wheel,) = os.listdir(tmp)
-        return strip_wheel(vpy, osp.join(tmp, wheel), cache)
+        return strip_wheel(vpy, osp.join(tmp, wheel), pydensecrf_cache(version, tag))
+
+
+def download(pins: list[str], python_version: str, out: str) -> None:
+    """``pip download`` the wheels of ``pins`` for CPython ``python_version`` on x86_64 Linux.
+
+    manylinux_2_28 at most: the glibc that torch's own wheels need.
+    """
+    tag = python_tag(python_version)
+    platforms = ['manylinux_2_28_x86_64', 'manylinux_2_17_x86_64', 'manylinux2014_x86_64']
+    cmd = [sys.executable, '-m', 'pip', 'download', '--no-deps', '--only-binary=:all:']
+    cmd += ['--python-version', python_version, '--implementation', 'cp', '--abi', tag]
+    for platform in platforms:
+        cmd += ['--platform', platform]
+    run([*cmd, '-d', out, *pins], 'downloading the wheels')
 
 
 def build_wheelhouse(out: str, python_version: str, torch_version: str) -> dict:
-    """Fill ``out`` with every wheel of :func:`wanted` for the target; returns the manifest."""
+    """Fill ``out`` with every wheel of :func:`wanted` for the target; returns the manifest.
+
+    mmcv and pydensecrf2 come from their caches, or are built in a cached environment holding
+    the target torch (created only then: torch and its CUDA libraries are several GB).
+    """
     tag = python_tag(python_version)
     torchvision_for(torch_version)  # refuse an unmatched torch before any download
-    py = find_python(python_version)
-    root = osp.join(osp.expanduser('~/.cache/amr-wheels'), 'build-envs')
-    vpy = build_env(py, python_version, torch_version, root)
-    os.makedirs(out, exist_ok=True)
     pins = dict(read_requirements())
-    for wheel in (
-        build_mmcv(vpy, torch_version, tag),
-        build_pydensecrf(vpy, pins['pydensecrf2'], tag),
-    ):
+    mmcv = cached(mmcv_cache(torch_version), f'mmcv-{MMCV_VERSION}-{tag}-')
+    crf = cached(pydensecrf_cache(pins['pydensecrf2'], tag), f'pydensecrf2-{pins["pydensecrf2"]}-')
+    cuda = None
+    if mmcv is None or crf is None:
+        root = osp.join(osp.expanduser('~/.cache/amr-wheels'), 'build-envs')
+        vpy = build_env(find_python(python_version), python_version, torch_version, root)
+        mmcv = mmcv or build_mmcv(vpy, torch_version)
+        crf = crf or build_pydensecrf(vpy, pins['pydensecrf2'], tag)
+        query = [vpy, '-c', 'import torch; print(torch.version.cuda)']
+        cuda = subprocess.run(query, capture_output=True, text=True).stdout.strip() or None
+    os.makedirs(out, exist_ok=True)
+    for wheel in (mmcv, crf):
         shutil.copy2(wheel, out)
-    fetched = [f'{n}=={v}' for n, v in wanted(torch_version) if n not in BUILT]
-    run(
-        [vpy, '-m', 'pip', 'download', '--no-deps', '--only-binary=:all:', '-d', out, *fetched],
-        'downloading the wheels',
-    )
-    cuda = subprocess.run(
-        [vpy, '-c', 'import torch; print(torch.version.cuda)'], capture_output=True, text=True
-    ).stdout.strip()
-    manifest = write_manifest(out, tag, torch_version, cuda if cuda != 'None' else None)
+    download([f'{n}=={v}' for n, v in wanted(torch_version) if n not in BUILT], python_version, out)
+    manifest = write_manifest(out, tag, torch_version, None if cuda == 'None' else cuda)
     print(
         f'[wheelhouse] {len(manifest["files"])} wheels, {manifest["total_bytes"] / MIB:.1f} MiB '
         f'in {out} (Python {tag}, torch {torch_version}; mmcv ops: CPU)'
@@ -545,6 +565,8 @@ def main(argv: list[str] | None = None) -> int:
     c = sub.add_parser('check', help='on the node: the wheels to install, or why not')
     c.add_argument('--wheelhouse', required=True)
     c.add_argument('--verify-hashes', action='store_true')
+    f = sub.add_parser('find-python', help='print an interpreter of --python X.Y')
+    f.add_argument('--python', default='3.12')
     a = sub.add_parser('assemble', help='the GPU check bundle inside the work tree')
     a.add_argument('--out', default=osp.join(REPO, BUNDLE))
     a.add_argument('--wheelhouse', help='an existing wheelhouse (default: build one in OUT)')
@@ -559,6 +581,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.cmd == 'wheelhouse':
             build_wheelhouse(args.out, args.python, args.torch)
+        elif args.cmd == 'find-python':
+            print(find_python(args.python))
         elif args.cmd == 'check':
             version = '.'.join(map(str, sys.version_info[:3]))
             paths = check_wheelhouse(args.wheelhouse, version, node_torch(), args.verify_hashes)

@@ -1,38 +1,43 @@
-r"""The CUDA check: every stage's benchmark, a CPU-vs-device equality check and the pipeline.
+r"""The CUDA check: CPU-vs-device equality, every stage's benchmark and the pipeline.
 
-One invocation runs the steps below, each in its own process with a timeout, keeps going when
-one fails, and writes ``<out>/<step>.json`` plus ``<out>/summary.json`` (status, wall time,
-error tail of every step); the exit status is non-zero when any step failed.
+One invocation runs the steps below in order of value, each in its own process group with its
+own timeout (``--budget`` caps the whole run: a step gets what is left, and is skipped when
+too little is), keeps going when one fails, and writes ``<out>/<step>.json``, the step's
+console output ``<out>/<step>.log`` and ``<out>/summary.json`` (environment; status, wall time,
+error tail of every step), rewritten after every step, so a run cut short still holds every
+finished step. ``--export DIR`` also refreshes ``DIR/summary.json`` and one archive
+``DIR/gpu_check_results.tar.gz`` (JSON, logs, derived configs; no checkpoints) after each step.
+The exit status is non-zero when any step failed.
 
-* ``train_{cam,amr}_r50[_amp]``: ``tools/benchmark.py --what train`` of the ResNet-50 CAM and
-  AMR configs, batch 16 at the configs' 512 crop, fp32 and ``--amp``;
-* ``cam_r50``, ``cam_climb_r50``, ``cam_climb_images_r50``: multi-scale CAMs and
-  anti-adversarial climbing (``--climb-iters`` reduced) of the AMR ResNet-50 config, the last
-  with 8 one-class images climbed in one batch against one by one, then the image-batched
-  path at TF32, bf16 and fp16 against its fp32 maps (``--climb-precisions``; bf16 only on the
-  CPU), and the projected hours of the full train_aug CAM stage;
-* ``irn_r50``: IRN training step, boundary map and sparse random walk of a 500x375 image;
-* ``seg_r101``: the DeepLabV2 ResNet-101 training step (batch 10 at 321) and inference;
-* ``equality``: the AMR Lite0 CAMs of one real voc-mini image (3 classes, 2 scales) and the
-  AMR training losses of one batch, on the CPU and on the device, same weights;
-* ``pipeline``: ``tools/run_pipeline.py
-  configs/pipelines/amr_lite0_trainall-noco-ls256-448-spotinit_voc12mini.py
-  --launcher pytorch --gpus 1`` (torchrun, NCCL on CUDA, gloo on CPU), its seed / mask / val
-  mIoU and stage walls.
+1. ``equality``: the AMR Lite0 CAMs of one real voc-mini image (3 classes, 2 scales) and the
+   AMR training losses of one batch, on the CPU and on the device (TF32 off), same weights;
+2. ``train_amr_r50[_amp]``: ``tools/benchmark.py --what train`` of the AMR ResNet-50 config,
+   batch 16 at its 512 crop, fp32 and ``--amp`` (images/s, peak memory);
+3. ``cam_climb_images_r50``: anti-adversarial climbing of AMR ResNet-50, 8 one-class images
+   climbed in one batch against one by one (``--climb-iters`` reduced), then the batched path
+   at TF32, bf16 and fp16 against its fp32 maps (``--climb-precisions``; bf16 only on the
+   CPU), and the projected hours of the full train_aug CAM stage;
+4. ``pipeline``: ``tools/run_pipeline.py`` on ``PIPELINE`` (the CPU default,
+   ``configs/pipelines/amr_lite0_trainall-noco-ls256-448-spotinit_voc12mini.py``)
+   ``--launcher pytorch --gpus 1`` (torchrun, NCCL on CUDA, gloo on CPU) on the data root, its
+   seed / mask / val mIoU and stage walls;
+5. the rest: ``train_cam_r50[_amp]``, ``cam_r50`` (multi-scale CAMs), ``cam_climb_r50``,
+   ``irn_r50`` (IRN training step, boundary map and random walk of a 500x375 image),
+   ``seg_r101`` (DeepLabV2 ResNet-101 training step, batch 10 at 321, and inference).
 
-On a GPU (the ``run`` tool; the data must travel inside the work tree, ``../shared`` does not)::
+The data root (``--data-root`` / ``DATA_ROOT``) is a voc-mini folder (``VOCdevkit/VOC2012``
+and ``extras/irn_cls_labels.npy``), e.g. the subset of the check bundle, ``gpu_bundle/voc-mini``
+(``tools/gpu_bundle.py assemble``), the default when present. Nothing downloads: the ResNet
+weights are random for the timing steps, the IRN timing step reads ground-truth masks.
 
-    mkdir -p gpu_data && cp -r ../shared/data/voc-mini gpu_data/   # untracked, not ignored
-    bash tools/gpu_check.sh                # DATA_ROOT defaults to gpu_data/voc-mini if present
-
-CPU dry run (every step, tiny sizes; the test suite runs a subset)::
-
-    DEVICE=cpu QUICK=1 OUT=work_dirs/gpu_check_dry bash tools/gpu_check.sh
+    bash tools/gpu_node.sh                                   # GPU node: offline install + check
+    DEVICE=cpu QUICK=1 DATA_ROOT=PATH/voc-mini OUT=work_dirs/gpu_check_dry \
+        bash tools/gpu_check.sh                              # CPU dry run, tiny sizes
 
 Environment: ``OUT`` (default ``work_dirs/gpu_check``), ``DEVICE`` (``cuda``), ``QUICK``
 (``1``: Lite0 configs, batch 2, one repeat, 2 climbing iterations, a 4-image pipeline),
-``STEPS`` (comma-separated subset), ``DATA_ROOT`` (the voc-mini folder), ``STEP_TIMEOUT``
-(seconds per step, default 240).
+``STEPS`` (comma-separated subset), ``DATA_ROOT``, ``STEP_TIMEOUT`` (seconds for every step
+instead of each step's own), ``BUDGET`` (seconds for the whole run), ``EXPORT``.
 """
 
 import argparse
@@ -40,9 +45,13 @@ import json
 import math
 import os
 import os.path as osp
+import shutil
+import signal
 import subprocess
 import sys
+import tarfile
 import time
+from functools import partial
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, REPO)
@@ -56,7 +65,36 @@ LITE0_AMR = 'configs/amr/amr_lite0_1xb8-6e_voc12mini-320x320.py'
 LITE0_IRN = 'configs/irn/irn_lite0_1xb8-3e_voc12mini-320x320.py'
 LITE0_SEG = 'configs/deeplabv2/deeplabv2_lite0-d16_1xb4-300i_voc12mini-gt-321x321.py'
 PIPELINE = 'configs/pipelines/amr_lite0_trainall-noco-ls256-448-spotinit_voc12mini.py'
-DEFAULT_DATA = '../shared/data/voc-mini'
+DEFAULT_DATA = 'gpu_bundle/voc-mini'  # the check bundle's subset (tools/gpu_bundle.py)
+# steps in order of value: a run cut short keeps the most valuable figures
+FULL_ORDER = (
+    'equality',
+    'train_amr_r50',
+    'train_amr_r50_amp',
+    'cam_climb_images_r50',
+    'pipeline',
+    'train_cam_r50',
+    'train_cam_r50_amp',
+    'cam_r50',
+    'cam_climb_r50',
+    'irn_r50',
+    'seg_r101',
+)
+QUICK_ORDER = ('equality', 'train_amr', 'cam_climb', 'pipeline', 'train_cam', 'cam', 'irn', 'seg')
+# each step's own timeout (s) on one GPU: process start, imports and model build included
+FULL_TIMEOUT = dict(
+    equality=120,
+    train_amr_r50=120,
+    train_amr_r50_amp=90,
+    cam_climb_images_r50=150,
+    pipeline=300,
+    cam_climb_r50=120,
+    irn_r50=120,
+    seg_r101=120,
+)
+QUICK_TIMEOUT = 600  # the CPU dry run: every step; its pipeline gets twice as long
+MIN_STEP_S = 20  # a step with less of the budget left is skipped
+ARCHIVE = 'gpu_check_results.tar.gz'
 
 
 def write_train_aug_ids(voc: str, path: str, num: int) -> tuple[str, list[str]]:
@@ -206,6 +244,9 @@ def equality_check(device: str, data_root: str) -> dict:
 
     from projects.amr.cam.inference import infer_cams, load_image
 
+    # strict fp32 on the device: cuDNN convolutions default to TF32 on Ampere and later
+    torch.backends.cudnn.allow_tf32 = False
+    torch.backends.cuda.matmul.allow_tf32 = False
     init_default_scope('mmpretrain')
     cfg = Config.fromfile(osp.join(REPO, LITE0_AMR))
     cfg.model.spotlight_checkpoint = None
@@ -239,6 +280,7 @@ def equality_check(device: str, data_root: str) -> dict:
         losses_cpu=a['losses'],
         losses_device=b['losses'],
         tolerance=1e-3,
+        tf32=False,
         equal=bool(max_map < 1e-3 and max_loss < 1e-3),
     )
 
@@ -317,6 +359,31 @@ def derive_pipeline_config(out: str, data_root: str, quick: bool) -> str:
     return derived
 
 
+def run_logged(cmd: list[str], timeout: float, log: str) -> None:
+    """Run ``cmd`` in the repository with its output in ``log``, in its own process group.
+
+    Raises:
+        TimeoutError: after ``timeout`` s; the whole group (torchrun's workers too) is killed.
+        RuntimeError: a non-zero exit, with the tail of ``log``.
+    """
+    with open(log, 'w') as f:
+        f.write('$ ' + ' '.join(cmd) + '\n')
+        f.flush()
+        proc = subprocess.Popen(
+            cmd, cwd=REPO, stdout=f, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        try:
+            code = proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            raise TimeoutError(f'timed out after {timeout:.0f} s; see {log}') from None
+    if code != 0:
+        with open(log, errors='replace') as f:
+            tail = f.read()[-2000:]
+        raise RuntimeError(f'exit {code}: {tail}')
+
+
 def pipeline_step(out: str, data_root: str, quick: bool, timeout: float) -> dict:
     """The Lite0 voc-mini pipeline through torchrun (1 process); its report's figures."""
     derived = derive_pipeline_config(out, data_root, quick)
@@ -331,25 +398,73 @@ def pipeline_step(out: str, data_root: str, quick: bool, timeout: float) -> dict
         '--gpus',
         '1',
     ]
-    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=timeout)
-    if proc.returncode != 0:
-        raise RuntimeError(f'{" ".join(cmd)} exited {proc.returncode}: {proc.stderr[-2000:]}')
+    run_logged(cmd, timeout, osp.join(out, 'pipeline.log'))
     with open(osp.join(out, 'pipeline', 'report.json')) as f:
         report = json.load(f)
     return dict(command=' '.join(cmd), quick=quick, report=report)
 
 
-def run_step(name: str, fn, out: str) -> dict:
+def benchmark_step(name: str, bench_args: list[str], out: str, data_root: str, timeout: float):
+    """One ``tools/benchmark.py`` run; its JSON and the command."""
+    path = osp.join(out, f'{name}.benchmark.json')
+    cmd = [
+        sys.executable,
+        'tools/benchmark.py',
+        *bench_args,
+        '--out',
+        path,
+        '--work-dir',
+        osp.join(out, 'benchmark', name),
+        '--cfg-options',
+        *data_options(bench_args[0], out, data_root),
+    ]
+    run_logged(cmd, timeout, osp.join(out, f'{name}.log'))
+    with open(path) as f:
+        return dict(command=' '.join(cmd[1:]), result=json.load(f))
+
+
+def equality_step(out: str, device: str, data_root: str, timeout: float) -> dict:
+    """:func:`equality_check` in a child process (``--worker equality``), under ``timeout``."""
+    raw = osp.join(out, 'equality.worker.json')
+    cmd = [sys.executable, osp.abspath(__file__), '--worker', 'equality', '--out', out]
+    cmd += ['--device', device, '--data-root', data_root]
+    run_logged(cmd, timeout, osp.join(out, 'equality.log'))
+    with open(raw) as f:
+        return json.load(f)
+
+
+def step_plan(device: str, quick: bool, out: str, data_root: str) -> dict[str, tuple]:
+    """Step name -> (function of its timeout, its own timeout), in order of value."""
+    benches = benchmark_steps(device, quick)
+    plan = {}
+    for name in QUICK_ORDER if quick else FULL_ORDER:
+        own = (
+            QUICK_TIMEOUT * (2 if name == 'pipeline' else 1)
+            if quick
+            else FULL_TIMEOUT.get(name, 90)
+        )
+        if name == 'equality':
+            fn = partial(equality_step, out, device, data_root)
+        elif name == 'pipeline':
+            fn = partial(pipeline_step, out, data_root, quick)
+        else:
+            fn = partial(benchmark_step, name, benches[name], out, data_root)
+        plan[name] = (fn, own)
+    return plan
+
+
+def run_step(name: str, fn, out: str, timeout: float) -> dict:
+    """Run one step, write ``<out>/<name>.json``; its summary row (a failure is recorded)."""
     t0 = time.time()
     try:
-        result = fn()
+        result = fn(timeout)
         status, error = 'ok', None
     except Exception as exc:  # noqa: BLE001 - every step is reported, the run goes on
         result, status, error = None, 'failed', f'{type(exc).__name__}: {exc}'[-3000:]
     row = dict(step=name, status=status, wall_s=round(time.time() - t0, 1), error=error)
+    row['timeout_s'] = round(timeout)
     if result is not None:
-        with open(osp.join(out, f'{name}.json'), 'w') as f:
-            json.dump(result, f, indent=1, default=str)
+        save_json(osp.join(out, f'{name}.json'), result)
     print(f'[gpu_check] {name}: {status} in {row["wall_s"]} s' + (f' ({error})' if error else ''))
     return row
 
@@ -365,78 +480,123 @@ def finite_numbers(obj) -> bool:
     return True
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--out', default=os.environ.get('OUT') or 'work_dirs/gpu_check')
-    parser.add_argument('--device', default=os.environ.get('DEVICE', 'cuda'))
-    parser.add_argument('--quick', action='store_true', default=os.environ.get('QUICK') == '1')
-    parser.add_argument('--steps', default=os.environ.get('STEPS'))
-    parser.add_argument('--data-root', default=os.environ.get('DATA_ROOT'))
-    parser.add_argument(
-        '--step-timeout', type=float, default=float(os.environ.get('STEP_TIMEOUT', 240))
-    )
-    args = parser.parse_args(argv)
-    out = osp.abspath(args.out)
-    os.makedirs(out, exist_ok=True)
-    data_root = args.data_root or (
-        'gpu_data/voc-mini' if osp.isdir(osp.join(REPO, 'gpu_data/voc-mini')) else DEFAULT_DATA
-    )
-    data_root = osp.abspath(data_root if osp.isabs(data_root) else osp.join(REPO, data_root))
+def save_json(path: str, obj) -> None:
+    """Write ``obj`` as JSON through a temporary file and a rename."""
+    tmp = path + '.tmp'
+    with open(tmp, 'w') as f:
+        json.dump(obj, f, indent=1, default=str)
+    os.replace(tmp, path)
 
-    steps = {}
-    for name, bench_args in benchmark_steps(args.device, args.quick).items():
 
-        def bench(name=name, bench_args=bench_args):
-            path = osp.join(out, f'{name}.benchmark.json')
-            cmd = [
-                sys.executable,
-                'tools/benchmark.py',
-                *bench_args,
-                '--out',
-                path,
-                '--work-dir',
-                osp.join(out, 'benchmark', name),
-                '--cfg-options',
-                *data_options(bench_args[0], out, data_root),
-            ]
-            proc = subprocess.run(
-                cmd, cwd=REPO, capture_output=True, text=True, timeout=args.step_timeout
-            )
-            if proc.returncode != 0:
-                raise RuntimeError(f'exit {proc.returncode}: {proc.stderr[-2000:]}')
-            with open(path) as f:
-                return dict(command=' '.join(cmd[1:]), result=json.load(f))
-
-        steps[name] = bench
-    steps['equality'] = lambda: equality_check(args.device, data_root)
-    steps['pipeline'] = lambda: pipeline_step(
-        out, data_root, args.quick, args.step_timeout * (1 if args.quick else 2)
-    )
-    chosen = args.steps.split(',') if args.steps else list(steps)
-    unknown = [s for s in chosen if s not in steps]
-    if unknown:
-        parser.error(f'unknown steps {unknown}; known: {list(steps)}')
+def environment(device: str) -> dict:
+    """Versions and the accelerator: torch, CUDA, cuDNN, the GPU and its driver, the stack."""
+    from importlib import metadata
 
     import torch
 
-    if any(s.startswith('irn') for s in chosen):
-        bench_inputs(out, data_root)
-    rows = [run_step(name, steps[name], out) for name in chosen]
-    summary = dict(
-        device=args.device,
-        gpu=torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+    env = dict(
+        python=sys.version.split()[0],
         torch=torch.__version__,
         cuda=torch.version.cuda,
-        quick=args.quick,
-        data_root=data_root,
-        steps=rows,
+        cudnn=torch.backends.cudnn.version() if torch.backends.cudnn.is_available() else None,
+        gpu=torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+        gpu_count=torch.cuda.device_count(),
     )
-    with open(osp.join(out, 'summary.json'), 'w') as f:
-        json.dump(summary, f, indent=1)
+    for dist in ('mmcv', 'mmengine', 'mmsegmentation', 'mmpretrain', 'torchvision'):
+        try:
+            env[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            env[dist] = None
+    if shutil.which('nvidia-smi'):
+        query = ['nvidia-smi', '--query-gpu=name,driver_version,memory.total', '--format=csv']
+        smi = subprocess.run(query, capture_output=True, text=True)
+        env['nvidia_smi'] = smi.stdout.strip().splitlines()[1:] if smi.returncode == 0 else None
+    return env
+
+
+def export(out: str, dest: str) -> None:
+    """``dest/summary.json`` and one archive of the small files under ``out`` (no weights)."""
+    os.makedirs(dest, exist_ok=True)
+    shutil.copyfile(osp.join(out, 'summary.json'), osp.join(dest, 'summary.json.tmp'))
+    os.replace(osp.join(dest, 'summary.json.tmp'), osp.join(dest, 'summary.json'))
+    tmp = osp.join(dest, ARCHIVE + '.tmp')
+    with tarfile.open(tmp, 'w:gz') as tar:
+        for dirpath, _, files in os.walk(out):
+            if osp.relpath(dirpath, out).startswith('bench_data'):
+                continue
+            for f in sorted(files):
+                path = osp.join(dirpath, f)
+                if f.endswith(('.json', '.log', '.txt', '.py')) and osp.getsize(path) < 4 << 20:
+                    tar.add(path, arcname=osp.relpath(path, osp.dirname(out)))
+    os.replace(tmp, osp.join(dest, ARCHIVE))
+
+
+def resolve_data_root(data_root: str | None) -> str:
+    """The voc-mini folder: ``data_root`` or the check bundle's subset; must exist."""
+    root = data_root or DEFAULT_DATA
+    root = osp.abspath(root if osp.isabs(root) else osp.join(REPO, root))
+    if not osp.isdir(osp.join(root, 'VOCdevkit', 'VOC2012')):
+        raise SystemExit(
+            f'gpu_check: no data root {root} (VOCdevkit/VOC2012 missing): give --data-root '
+            '(or DATA_ROOT), a voc-mini folder; `tools/gpu_bundle.py assemble` writes one'
+        )
+    return root
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    env = os.environ.get
+    parser.add_argument('--out', default=env('OUT') or 'work_dirs/gpu_check')
+    parser.add_argument('--device', default=env('DEVICE', 'cuda'))
+    parser.add_argument('--quick', action='store_true', default=env('QUICK') == '1')
+    parser.add_argument('--steps', default=env('STEPS'))
+    parser.add_argument('--data-root', default=env('DATA_ROOT'), help='a voc-mini folder')
+    parser.add_argument('--step-timeout', type=float, default=env('STEP_TIMEOUT'))
+    parser.add_argument('--budget', type=float, default=env('BUDGET'), help='s for all steps')
+    parser.add_argument('--export', default=env('EXPORT'), help='summary + archive go here')
+    parser.add_argument('--worker', choices=['equality'], help=argparse.SUPPRESS)
+    return parser, parser.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    parser, args = parse_args(argv)
+    out = osp.abspath(args.out)
+    os.makedirs(out, exist_ok=True)
+    data_root = resolve_data_root(args.data_root)
+    if args.worker == 'equality':
+        save_json(osp.join(out, 'equality.worker.json'), equality_check(args.device, data_root))
+        return 0
+    plan = step_plan(args.device, args.quick, out, data_root)
+    chosen = args.steps.split(',') if args.steps else list(plan)
+    unknown = [s for s in chosen if s not in plan]
+    if unknown:
+        parser.error(f'unknown steps {unknown}; known: {list(plan)}')
+    if any(s.startswith('irn') for s in chosen):
+        bench_inputs(out, data_root)
+    summary = dict(environment(args.device), device=args.device, quick=args.quick)
+    summary.update(data_root=data_root, budget_s=args.budget, steps=[])
+    t0 = time.time()
+    for name in chosen:
+        fn, own = plan[name]
+        timeout = (
+            own
+            if args.step_timeout is None
+            else args.step_timeout * (2 if name == 'pipeline' else 1)
+        )
+        left = None if args.budget is None else args.budget - (time.time() - t0)
+        if left is not None and left < MIN_STEP_S:
+            row = dict(step=name, status='skipped', wall_s=0.0, error='budget spent')
+            print(f'[gpu_check] {name}: skipped (budget spent)')
+        else:
+            row = run_step(name, fn, out, timeout if left is None else min(timeout, left))
+        summary['steps'].append(row)
+        save_json(osp.join(out, 'summary.json'), summary)
+        if args.export:
+            export(out, args.export)
     print(f'{"step":<22} {"status":<8} wall_s')
-    for r in rows:
+    for r in summary['steps']:
         print(f'{r["step"]:<22} {r["status"]:<8} {r["wall_s"]}')
-    return 0 if all(r['status'] == 'ok' for r in rows) else 1
+    return 0 if all(r['status'] == 'ok' for r in summary['steps']) else 1
 
 
 if __name__ == '__main__':

@@ -48,7 +48,8 @@ offline() {
   step "installing $(grep -vc '/pip-' <<<"$wheels") wheels into $target (--no-index --no-deps)"
   rm -rf "$target"
   # pip runs from its own wheel, so the node's Python needs no pip
-  grep -v '/pip-' <<<"$wheels" | xargs "$py" "$pip_whl/pip" install --disable-pip-version-check \
+  # the node's pip configuration (indexes, find-links, constraints) does not apply
+  grep -v '/pip-' <<<"$wheels" | PIP_CONFIG_FILE=/dev/null xargs "$py" "$pip_whl/pip" install --disable-pip-version-check \
     --no-index --no-deps --no-warn-script-location --target "$target" \
     || die "pip install --no-index --target $target"
   cat > "$target/activate" <<EOF
