@@ -59,6 +59,46 @@ def fuse(maps: list[dict], weights: tuple[float, ...]) -> dict:
     return out
 
 
+def write_branch_maps(
+    model: nn.Module,
+    dataset,
+    ids: list,
+    out_dir: str,
+    settings: CAMSettings,
+    logger: MMLogger,
+) -> None:
+    """``<out_dir>/{spotlight,compensation,fused}/<id>.npy`` of ``ids`` (existing ones kept).
+
+    Each branch runs alone (:class:`OneBranch`) with ``settings``; the fused maps weigh the
+    per-branch (max-normalised) maps with ``settings.branch_weights``. Each image is read once.
+    """
+    views = [OneBranch(model, b) for b in range(2)]
+    one_branch = CAMSettings.of(settings, branch_weights=None)  # each view has one branch
+    index = {}
+    for i in range(len(dataset)):
+        info = dataset.get_data_info(i)
+        index[info['img_id']] = info
+    t0 = time.time()
+    for n, img_id in enumerate(ids, 1):
+        paths = {k: osp.join(out_dir, k, img_id + '.npy') for k in (*BRANCHES, 'fused')}
+        if all(osp.isfile(p) for p in paths.values()):
+            continue
+        info = index[img_id]
+        keys = np.asarray(info['gt_label'], dtype=np.int64).reshape(-1)
+        img = load_image(info['img_path'])
+        maps = []
+        for name, view in zip(BRANCHES, views):
+            if osp.isfile(paths[name]):
+                maps.append(load_npy_dict(paths[name]))
+                continue
+            m = infer_cams(view, img, keys, one_branch)
+            save_npy(paths[name], m)
+            maps.append(m)
+        save_npy(paths['fused'], fuse(maps, settings.branch_weights))
+        if n % 20 == 0 or n == len(ids):
+            logger.info(f'branch seeds {n}/{len(ids)}, {time.time() - t0:.0f}s')
+
+
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('config')
@@ -87,37 +127,14 @@ def main(argv=None) -> dict:
         model.spotlight_checkpoint = None  # everything comes from the checkpoint below
     load_checkpoint(model, args.checkpoint, map_location='cpu', logger=logger)
     model.eval()
-    views = [OneBranch(model, b) for b in range(2)]
 
     ds_cfg = dict(cfg.train_dataloader.dataset, ann_file=args.eval_ann_file)
     dataset = build_cam_dataset(cfg, ds_cfg)
     ids, seg_dir = eval_sources(dataset, args.eval_ann_file, args.eval_seg_dir)
     if not ids:
         raise ValueError(f'no evaluation ids from {args.eval_ann_file}')
-    index = {}
-    for i in range(len(dataset)):
-        info = dataset.get_data_info(i)
-        index[info['img_id']] = info
-    settings = CAMSettings(scales=args.scales)
-    t0 = time.time()
-    for n, img_id in enumerate(ids, 1):
-        paths = {k: osp.join(args.out_dir, k, img_id + '.npy') for k in (*BRANCHES, 'fused')}
-        if all(osp.isfile(p) for p in paths.values()):
-            continue
-        info = index[img_id]
-        keys = np.asarray(info['gt_label'], dtype=np.int64).reshape(-1)
-        img = load_image(info['img_path'])
-        maps = []
-        for name, view in zip(BRANCHES, views):
-            if osp.isfile(paths[name]):
-                maps.append(load_npy_dict(paths[name]))
-                continue
-            m = infer_cams(view, img, keys, settings)
-            save_npy(paths[name], m)
-            maps.append(m)
-        save_npy(paths['fused'], fuse(maps, tuple(args.branch_weights)))
-        if n % 20 == 0 or n == len(ids):
-            logger.info(f'branch seeds {n}/{len(ids)}, {time.time() - t0:.0f}s')
+    settings = CAMSettings(scales=args.scales, branch_weights=args.branch_weights)
+    write_branch_maps(model, dataset, ids, args.out_dir, settings, logger)
 
     result = dict(
         config=args.config,

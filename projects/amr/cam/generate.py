@@ -13,6 +13,12 @@ One core function, :func:`generate_pseudo_labels`, shared by :class:`PseudoLabel
 Every rank handles the ids ``rank::world_size`` (as ``DefaultSampler`` without padding),
 writes its own files atomically and skips images whose outputs are all present, so a killed
 run resumes where it stopped and a finished one is not redone; ranks then meet at a barrier.
+
+The stage is three parts: the writer (:class:`PseudoLabelWriter`, :func:`write_pseudo_labels`),
+the evaluator (:func:`evaluate_pseudo_labels`, :func:`write_cam_metrics`) and the visualiser
+(:func:`visualise_cams`); :func:`generate_pseudo_labels` runs them with one
+:class:`PseudoLabelSettings`. A process reads each image once (the writer keeps the few the
+visualiser needs).
 """
 
 import os.path as osp
