@@ -47,6 +47,57 @@ from .map_extractors import (
     positive_weight_counts,
 )
 
+MULTIPLIER_SCALES = ('all', 'half')
+
+
+def scale_schedule(
+    iters: int,
+    half: bool,
+    multiplier: Optional[float] = None,
+    multiplier_scales: str = 'all',
+) -> tuple[int, float]:
+    """Iterations and accumulation factor of one scale level, as the released make_cam sets them.
+
+    The released ``_work`` (AdvCAM's loop) treats its second listed scale (0.5, the
+    *half-iteration* level) apart: for ``iters > 10`` it climbs ``iters // 2`` times with
+    ``mul_for_scale = 2``; for ``iters < 6`` it climbs ``iters`` times with factor 1; for
+    6 to 10 it climbs 5 times with factor ``5 / 5 = 1``. Every other level climbs ``iters``
+    times, and -- the variable is set only at the half-iteration level, which is visited
+    first -- reuses that level's factor: 2 at every scale for ``iters > 10``, 1 otherwise.
+
+    The factor matters beyond a global scale: the per-class normalisation divides by
+    ``max + 1e-5``, and the released Grad-CAM maps are small (about 1e-4 to 1e-2), so
+    doubling them moves the normalised maps by up to ~1e-1 with a random ResNet-50.
+
+    Args:
+        iters (int): ``adv_iter``, the iterations of a full level (27 released).
+        half (bool): Whether this is the half-iteration level (scale 0.5 released).
+        multiplier (float, optional): An explicit factor instead of the released one; None
+            (default) follows the release.
+        multiplier_scales (str): Which levels the factor weights. ``'all'`` (default, the
+            release): every level, since the released variable leaks from the
+            half-iteration level to all the others. ``'half'``: the half-iteration level
+            only, 1 elsewhere: AdvCAM's evident intent (the factor makes up for the halved
+            iterations, so the 0.5 level weighs as much as a full one). The leak is a bug of
+            the released code; ``'half'`` changes the scale weighting of the sums.
+
+    Returns:
+        tuple[int, float]: Iterations and accumulation factor of the level.
+    """
+    if isinstance(iters, bool) or not isinstance(iters, int) or iters < 1:
+        raise ValueError(f'climbing.iters must be a positive int, got {iters!r}')
+    if multiplier_scales not in MULTIPLIER_SCALES:
+        raise ValueError(
+            f'climbing.multiplier_scales must be one of {MULTIPLIER_SCALES}, '
+            f'got {multiplier_scales!r}'
+        )
+    released = 2.0 if iters > 10 else 1.0
+    factor = released if multiplier is None else float(multiplier)
+    if half:
+        n = iters // 2 if iters > 10 else (iters if iters < 6 else 5)
+        return n, factor
+    return iters, factor if multiplier_scales == 'all' else 1.0
+
 
 def climb_class_maps(
     model: nn.Module,
