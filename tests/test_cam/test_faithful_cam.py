@@ -19,6 +19,7 @@ from tests.test_cam.helpers import (
     autograd_gradcam,
     build_amr,
     reference_climb,
+    released_schedule,
     voc_image,
 )
 
@@ -57,8 +58,8 @@ def reference_infer(model, img_bgr, keys, scales, iters=None, restriction_mask='
                 if iters is None:
                     amap = autograd_gradcam(model, x.requires_grad_(True), c, branch)[0]
                 else:
-                    n = iters // 2 if scale == 0.5 else iters
-                    amap = reference_climb(model, x, c, branch, n, restriction_mask)
+                    n, mul = released_schedule(iters, scale == 0.5)
+                    amap = reference_climb(model, x, c, branch, n, restriction_mask, multiplier=mul)
                 m = amap.detach()[None, None]
                 cam_sum = cam_sum + F.interpolate(m, size4, mode='bilinear')[0, 0]
                 hr_sum = hr_sum + F.interpolate(m, size_up, mode='bilinear')[0, 0, :H, :W]

@@ -357,7 +357,8 @@ def _climbed_maps(
         model (nn.Module): The CAM model.
         pairs (Tensor): The image/flip pair of every image, (N, 2, 3, h, w).
         keys (Sequence[np.ndarray]): Present classes of each image (non-empty).
-        scale (float): The pairs' scale (``half_iters_scales`` climb ``iters // 2``).
+        scale (float): The pairs' scale (its iterations and map factor:
+            :meth:`ClimbingSettings.schedule_at`).
         climbing (ClimbingSettings): Climbing settings.
         map_extractor (str): ``'gradcam'`` or ``'cam'``.
     """
@@ -377,7 +378,7 @@ def _climbed_maps(
             iters=climbing.iters_at(scale),
             map_extractor=map_extractor,
             chunk_size=climbing.chunk_size if climbing.batched else 1,
-            **climbing.climb_kwargs(),
+            **climbing.climb_kwargs(scale),
         )
         for b in range(num_branches)
     ]

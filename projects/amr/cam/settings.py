@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Optional, Union
 
+from .adversarial_climbing import scale_schedule
 from .map_extractors import MAP_EXTRACTORS, RESIZES, RESTRICTION_MASKS, check_choice
 
 # AMR's seven inference scales (IRN / AMR ``cam_scales``)
@@ -46,8 +47,10 @@ class ClimbingSettings:
     """Anti-adversarial climbing (:mod:`.adversarial_climbing`) of CAM inference.
 
     Released AMR (``step/make_cam.py``): 27 iterations (13 at scale 0.5), step 0.08,
-    lambda 7, mask threshold 0.5, maps accumulated times 2, the restriction mask rebuilt at
-    every iteration, the whole model run at every iteration, one class after the other.
+    lambda 7, mask threshold 0.5, maps accumulated times 2 (1 below 11 iterations; the
+    per-scale schedule is :func:`.adversarial_climbing.scale_schedule`), the restriction mask
+    rebuilt at every iteration, the whole model run at every iteration, one class after the
+    other.
 
     Fields whose default deviates from the release, and why:
 
@@ -63,20 +66,25 @@ class ClimbingSettings:
         step (float): Step of the normalised gradient ascent. Defaults to 0.08.
         lam (float): Weight of the restriction term. Defaults to 7.0.
         mask_thr (float): Restriction-mask threshold on ``A_t / max A_t``. Defaults to 0.5.
-        multiplier (float): Factor of every accumulated map. Defaults to 2.0.
+        multiplier (float, optional): Factor of the accumulated maps; None (default) is the
+            released one: 2 above 10 iterations, else 1.
+        multiplier_scales (str): ``'all'`` (default, released: the factor set at the
+            half-iteration scale leaks to every scale) or ``'half'`` (the fix: only the
+            half-iteration scales get it); see :func:`.adversarial_climbing.scale_schedule`.
         branch_only (bool): Run only the climbed branch. Defaults to True.
         restriction_mask (str): ``'per_iteration'`` or ``'cumulative'``.
         batched (bool): Climb the classes together. Defaults to True.
         chunk_size (int, optional): At most this many (image, class) items per batch.
-        half_iters_scales (Sequence[float]): Scales climbed ``iters // 2`` times (the
-            released quirk). Defaults to ``(0.5,)``.
+        half_iters_scales (Sequence[float]): The released half-iteration level (``iters //
+            2`` iterations above 10, 5 for 6 to 10, all below 6). Defaults to ``(0.5,)``.
     """
 
     iters: int = 27
     step: float = 0.08
     lam: float = 7.0
     mask_thr: float = 0.5
-    multiplier: float = 2.0
+    multiplier: Optional[float] = None
+    multiplier_scales: str = 'all'
     branch_only: bool = True
     restriction_mask: str = 'cumulative'
     batched: bool = True
@@ -84,7 +92,7 @@ class ClimbingSettings:
     half_iters_scales: tuple = (0.5,)
 
     def __post_init__(self) -> None:
-        _positive_int('climbing.iters', self.iters)
+        scale_schedule(self.iters, False, self.multiplier, self.multiplier_scales)
         check_choice('climbing.restriction_mask', self.restriction_mask, RESTRICTION_MASKS)
         if self.chunk_size is not None and (
             isinstance(self.chunk_size, bool)
@@ -111,21 +119,27 @@ class ClimbingSettings:
             raise ValueError(f'unknown climbing key(s) {unknown}; known: {list(CLIMBING_KEYS)}')
         return cls(**cfg)
 
-    def climb_kwargs(self) -> dict:
-        """Keyword arguments of :func:`climb_pair_maps` (all but ``iters`` and batching)."""
+    def climb_kwargs(self, scale: Optional[float] = None) -> dict:
+        """Keyword arguments of :func:`climb_pair_maps` at ``scale`` (all but ``iters`` and
+        batching); ``scale=None`` is a full-iteration level.
+        """
         return dict(
             step=self.step,
             lam=self.lam,
             mask_thr=self.mask_thr,
-            multiplier=self.multiplier,
+            multiplier=self.schedule_at(scale)[1],
             branch_only=self.branch_only,
             restriction_mask=self.restriction_mask,
         )
 
+    def schedule_at(self, scale: Optional[float]) -> tuple[int, float]:
+        """Iterations and map factor at ``scale`` (:func:`scale_schedule`)."""
+        half = scale is not None and any(abs(scale - s) < 1e-6 for s in self.half_iters_scales)
+        return scale_schedule(self.iters, half, self.multiplier, self.multiplier_scales)
+
     def iters_at(self, scale: float) -> int:
-        """Iterations at ``scale``: ``iters // 2`` at the ``half_iters_scales``."""
-        half = any(abs(scale - s) < 1e-6 for s in self.half_iters_scales)
-        return self.iters // 2 if half else self.iters
+        """Iterations at ``scale`` (released: fewer at the ``half_iters_scales``)."""
+        return self.schedule_at(scale)[0]
 
 
 CLIMBING_KEYS = tuple(f.name for f in dataclasses.fields(ClimbingSettings))
