@@ -5,6 +5,7 @@ import torch
 from .path_index import PathIndex
 
 EPS = 1e-5
+HALF_DTYPES = (torch.float16, torch.bfloat16)  # AMP outputs, lifted to float32
 
 
 def affinity_displacement_loss(
@@ -40,6 +41,8 @@ def affinity_displacement_loss(
             f'IR label grid {tuple(label.shape[-2:])} != feature grid '
             f'{tuple(edge_logits.shape[-2:])}; labels must be downsampled x0.25'
         )
+    # float32 under AMP: in fp16, sigmoid saturates to 1 near logit 8 and 1 + EPS rounds to 1
+    edge_logits, disp = (t.float() if t.dtype in HALF_DTYPES else t for t in (edge_logits, disp))
     bg_pos, fg_pos, neg = path_index.to_pair_labels(label, num_classes)
     aff = path_index.to_affinity(torch.sigmoid(edge_logits[:, 0]))
     pos_term = -torch.log(aff + EPS)

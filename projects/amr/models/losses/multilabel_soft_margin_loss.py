@@ -49,7 +49,11 @@ class MultiLabelSoftMarginLoss(nn.Module):
             Tensor: The weighted loss.
         """
         reduction = reduction_override or 'mean'
+        # float32 logits under AMP (the log-sigmoid of fp16 logits loses the small losses)
         loss = F.multilabel_soft_margin_loss(
-            cls_score, label.float(), weight=weight, reduction=reduction
+            cls_score.float() if cls_score.dtype in (torch.float16, torch.bfloat16) else cls_score,
+            label.to(torch.promote_types(cls_score.dtype, torch.float32)),
+            weight=weight,
+            reduction=reduction,
         )
         return self.loss_weight * loss

@@ -40,16 +40,22 @@ def gaussian_gate(x: torch.Tensor, group_size: Optional[int] = None) -> torch.Te
             pools over the whole tensor, as released.
 
     Returns:
-        Tensor: ``exp(-(x - mu)^2 / (2 sigma^2)) / (sqrt(2 pi) sigma)``, same shape as ``x``.
+        Tensor: ``exp(-(x - mu)^2 / (2 sigma^2)) / (sqrt(2 pi) sigma)``, same shape and
+        dtype as ``x``. Computed in float32 (float64 stays float64): under fp16 autocast,
+        ``sigma ** 2`` underflows for sigma < 2.4e-4 and ``(x - mu) ** 2`` overflows for
+        ``|x - mu|`` > 256 (NaN gates); in bf16 the mean, std and exponent lose all but
+        3 digits. Bit-identical for float32 and float64 inputs.
     """
     if group_size is not None:
         groups = _check_groups(x.size(0), group_size)
         if groups > 1:
             # each group through the very same computation as alone (bit-identical on CPU)
             return torch.cat([gaussian_gate(part) for part in x.split(group_size)])
-    mu = x.mean().detach()
-    sigma = x.std().detach()  # unbiased (N - 1), as torch.Tensor.std defaults
-    return torch.exp(-((x - mu) ** 2) / (2 * sigma**2)) / (math.sqrt(2 * math.pi) * sigma)
+    xf = x if x.dtype in (torch.float32, torch.float64) else x.float()
+    mu = xf.mean().detach()
+    sigma = xf.std().detach()  # unbiased (N - 1), as torch.Tensor.std defaults
+    gate = torch.exp(-((xf - mu) ** 2) / (2 * sigma**2)) / (math.sqrt(2 * math.pi) * sigma)
+    return gate.to(x.dtype)
 
 
 class BatchStatNorm2d(nn.Module):
