@@ -308,7 +308,6 @@ def stage_options(config: str, voc: str, quick: str | None) -> dict:
         'train_dataloader.batch_size': 2,
         'train_dataloader.num_workers': 0,
         'train_dataloader.persistent_workers': False,
-        'param_scheduler.0.end': 1,
         'default_hooks.checkpoint.interval': 1,
     }
     if cfg.train_cfg.get('type', '').endswith('IterBasedTrainLoop'):

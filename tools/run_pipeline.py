@@ -19,7 +19,7 @@ Examples:
         configs/pipelines/amr_lite0_trainall-noco-ls256-448-spotinit_voc12mini.py \
         --work-dir work_dirs/exp/irn_12e_on_default --stages irn \
         --reuse amr=work_dirs/pipeline_default/amr \
-        --cfg-options irn.train_cfg.max_epochs=12 irn.param_scheduler.0.end=12 \
+        --cfg-options irn.train_cfg.max_epochs=12 \
         --threads 1 --name irn_12e_on_default
 """
 

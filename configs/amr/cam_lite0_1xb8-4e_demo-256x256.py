@@ -28,17 +28,6 @@ val_dataloader = dict(
     dataset=dict(data_root=data_root, label_file=label_file, pipeline=test_pipeline)
 )
 test_dataloader = val_dataloader
-param_scheduler = [
-    dict(
-        type='PolyLR',
-        power=0.9,
-        eta_min=0.0,
-        by_epoch=True,
-        begin=0,
-        end=4,
-        convert_to_iter_based=True,
-    )
-]
 train_cfg = dict(max_epochs=4, val_interval=4)
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=4),

@@ -8,15 +8,4 @@ _base_ = [
     '../_base_/pseudo_labels/plain_cam_7s.py',
 ]
 
-param_scheduler = [
-    dict(
-        type='PolyLR',
-        power=0.9,
-        eta_min=0.0,
-        by_epoch=True,
-        begin=0,
-        end=12,
-        convert_to_iter_based=True,
-    )
-]
 train_cfg = dict(max_epochs=12, val_interval=4)

@@ -85,7 +85,6 @@ param_scheduler = [
         eta_min=0.0,
         by_epoch=True,
         begin=0,
-        end=3,
         convert_to_iter_based=True,
     )
 ]

@@ -30,7 +30,6 @@ stages = [
             'train_dataloader.dataset.pipeline.3.crop_size': 256,
             'train_cfg.max_epochs': 3,
             'train_cfg.val_interval': 3,
-            'param_scheduler.0.end': 3,
             'default_hooks.checkpoint.interval': 3,
             'custom_hooks.0.scales': (1.0, 0.5, 1.5),
         },
@@ -44,7 +43,6 @@ stages = [
             'train_dataloader.dataset.pipeline.4.crop_size': 256,
             'custom_hooks.0.cam_dir': '{amr}/cams',
             'train_cfg.max_epochs': 2,
-            'param_scheduler.0.end': 2,
         },
     ),
     dict(

@@ -41,7 +41,6 @@ def test_one_amr_iteration_on_voc_mini(voc_mini_root, tmp_path):
     cfg.val_dataloader.dataset.pipeline[1].long_side_range = (64, 64)
     cfg.test_dataloader = cfg.val_dataloader
     cfg.train_cfg.update(max_epochs=1, val_interval=1)
-    cfg.param_scheduler[0].end = 1
     cfg.default_hooks.checkpoint.update(interval=1)
     cfg.default_hooks.logger.interval = 1
     cfg.log_level = 'WARNING'

@@ -30,8 +30,8 @@ def tiny_cfg(data_root: str, work_dir: str, max_epochs: int = 1) -> Config:
     cfg.val_dataloader.dataset.update(data_root=data_root, indices=4)
     cfg.val_dataloader.dataset.pipeline[1].long_side_range = (96, 96)
     cfg.test_dataloader = cfg.val_dataloader
+    # the schedule has no `end`: mmengine's runner sets it to max_epochs
     cfg.train_cfg.update(max_epochs=max_epochs, val_interval=1)
-    cfg.param_scheduler[0].end = max_epochs
     cfg.default_hooks.checkpoint.update(interval=1, max_keep_ckpts=3)
     cfg.default_hooks.logger.interval = 1
     cfg.log_level = 'WARNING'
@@ -91,6 +91,10 @@ def test_interrupted_run_resumes_where_it_stopped(demo_root, tmp_path):
     Runner.from_cfg(ref).train()
     ref_lrs = list(_RecordLrAndInterrupt.lrs)
     assert len(ref_lrs) == 4 and ref_lrs[0] > ref_lrs[1] > ref_lrs[2] > 0
+    # poly 0.9 over exactly the run's 4 iterations (the scheduler's `end` follows max_epochs)
+    np.testing.assert_allclose(
+        np.array(ref_lrs) / ref_lrs[0], [(1 - t / 3) ** 0.9 for t in range(4)], atol=1e-7
+    )
 
     work_dir = str(tmp_path / 'run')
     cfg = tiny_cfg(demo_root, work_dir, max_epochs=2)

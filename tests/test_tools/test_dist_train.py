@@ -32,7 +32,6 @@ def test_dist_train_two_cpu_processes(demo_root, tmp_path):
         'val_dataloader.persistent_workers=False',
         'train_cfg.max_epochs=1',
         'train_cfg.val_interval=1',
-        'param_scheduler.0.end=1',
         'default_hooks.checkpoint.interval=1',
         'default_hooks.logger.interval=1',
     ]

@@ -27,7 +27,6 @@ def write_pipeline(path, data_root):
         'val_dataloader.persistent_workers': False,
         'train_cfg.max_epochs': 1,
         'train_cfg.val_interval': 1,
-        'param_scheduler.0.end': 1,
         'default_hooks.checkpoint.interval': 1,
     }
     config = 'configs/amr/cam_lite0_1xb8-4e_demo-256x256.py'

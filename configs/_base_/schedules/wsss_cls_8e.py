@@ -8,6 +8,8 @@ optim_wrapper = dict(
 )
 # mmengine's PolyLR reaches eta_min on the last iteration: lr_t = lr (1 - t / (T - 1)) ** 0.9,
 # IRN's is lr (1 - t / T) ** 0.9; over T = 5,288 iterations the two differ negligibly.
+# No `end`: mmengine's runner sets it to train_cfg.max_epochs, so a config (or
+# --cfg-options train_cfg.max_epochs=N) that changes the length keeps the decay to 0 at its end.
 param_scheduler = [
     dict(
         type='PolyLR',
@@ -15,7 +17,6 @@ param_scheduler = [
         eta_min=0.0,
         by_epoch=True,
         begin=0,
-        end=8,
         convert_to_iter_based=True,
     )
 ]

@@ -10,15 +10,4 @@ _base_ = './wsss_cls_8e.py'
 
 cpu_budget_momentum = 0.9
 optim_wrapper = dict(optimizer=dict(momentum=cpu_budget_momentum))
-param_scheduler = [
-    dict(
-        type='PolyLR',
-        power=0.9,
-        eta_min=0.0,
-        by_epoch=True,
-        begin=0,
-        end=6,
-        convert_to_iter_based=True,
-    )
-]
 train_cfg = dict(max_epochs=6, val_interval=2)
