@@ -284,7 +284,9 @@ def _climb_chunk(
                 raw = model.cams(xb)[branch]
             raw = raw.view(k, 2, *raw.shape[1:])  # (K, 2, num_classes, h, w)
             amap = pair_maps(raw[idx, :, cls], map_extractor, pos)  # (K, h, w)
-            detached = amap.detach()
+            # float32 whatever the autocast dtype: the map accumulates over the iterations and
+            # its peak + 1e-12 (the restriction mask) would round to 0 in float16
+            detached = amap.detach().float()
             acc = detached * multiplier if acc is None else acc + detached * multiplier
             if t == iters - 1:
                 break
