@@ -123,6 +123,7 @@ def plot(rows: list[dict], out: str) -> None:
     for ax in (ax1, ax2):
         ax.set_xscale('log')
         ax.set_xticks(x, [str(v) for v in x])
+        ax.set_xticks([], minor=True)
     atomic_write(out, lambda tmp: fig.savefig(tmp, format='png', dpi=110), suffix='.png')
     plt.close(fig)
 
